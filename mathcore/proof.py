@@ -1,0 +1,68 @@
+"""The record every symbolic derivation in ``mathcore`` returns.
+
+A ``Proof`` is a list of ``Step``s; each step states an equality ``lhs = rhs`` that SymPy
+checked (``simplify(lhs - rhs) == 0`` or an equivalent exact method), and says why it holds.
+``holds`` is True only when every step was verified.  Proofs are for *symbolic* ``t``, ``N``,
+``B``, ``eta``, ``lam``: induction steps and summation identities, never expansions for small
+numbers.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+__all__ = ["Step", "Proof", "equal"]
+
+
+def equal(lhs: Any, rhs: Any) -> bool:
+    """Exact symbolic equality: the difference simplifies to zero (expand, together, simplify)."""
+    diff = sp.sympify(lhs) - sp.sympify(rhs)
+    if diff == 0:
+        return True
+    for simplifier in (sp.expand, sp.together, sp.simplify):
+        diff = simplifier(diff)
+        if diff == 0:
+            return True
+    return bool(sp.simplify(sp.expand_power_base(sp.powsimp(diff, force=True), force=True)) == 0)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One verified equality of a proof."""
+
+    why: str
+    lhs: Any
+    rhs: Any
+    verified: bool
+
+    def latex(self) -> str:
+        return f"{sp.latex(self.lhs)} = {sp.latex(self.rhs)}"
+
+
+@dataclass
+class Proof:
+    """A chain of checked equalities establishing ``statement``."""
+
+    statement: str  # LaTeX of what is proven
+    steps: list[Step] = field(default_factory=list)
+    assumptions: str = ""
+
+    def step(self, why: str, lhs: Any, rhs: Any, verified: bool | None = None) -> "Proof":
+        """Append a step; verify it with ``equal`` unless ``verified`` is given by a stronger method."""
+        ok = equal(lhs, rhs) if verified is None else bool(verified)
+        self.steps.append(Step(why, lhs, rhs, ok))
+        return self
+
+    @property
+    def holds(self) -> bool:
+        return bool(self.steps) and all(s.verified for s in self.steps)
+
+    def summary(self) -> str:
+        lines = [f"{'PROVEN' if self.holds else 'NOT PROVEN'}: {self.statement}"]
+        if self.assumptions:
+            lines.append(f"  assuming {self.assumptions}")
+        for i, s in enumerate(self.steps, 1):
+            lines.append(f"  {i}. [{'ok' if s.verified else 'FAILED'}] {s.why}")
+        return "\n".join(lines)
