@@ -1,0 +1,37 @@
+"""Small builders shared by the claim modules: a symbolic check from ``Proof``s, figure helpers."""
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from proofs.catalog import Check, Outcome, RunConfig
+
+__all__ = ["proof_check", "new_figure"]
+
+
+def proof_check(name: str, provers: Iterable[Callable[[], object]]) -> Check:
+    """A ``symbolic`` check that passes when every ``Proof`` returned by ``provers`` holds."""
+    provers = tuple(provers)
+
+    def run(cfg: RunConfig) -> Outcome:
+        proofs = [p() for p in provers]
+        held = [p.holds for p in proofs]
+        latex = [p.statement for p in proofs]
+        numbers = {
+            p.statement: {"holds": p.holds, "assumptions": p.assumptions,
+                          "steps": [f"[{'ok' if s.verified else 'FAILED'}] {s.why}: {s.latex()}" for s in p.steps]}
+            for p in proofs
+        }
+        return Outcome(all(held), f"{sum(held)}/{len(held)} proofs hold for symbolic arguments", numbers, latex)
+
+    return Check("symbolic", name, run)
+
+
+def new_figure(width: float = 5.5, height: float = 3.6):
+    """A fresh matplotlib figure and axes on the non-interactive Agg backend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt.subplots(figsize=(width, height))
+

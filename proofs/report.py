@@ -1,0 +1,173 @@
+"""Write the theory-vs-simulation report: ``DIR/index.html``, ``DIR/results.json``, ``DIR/figures/``.
+
+Every number shown in the HTML is read from the same structure that is written to
+``results.json`` (per claim: ``id``, ``status`` "pass"/"fail", and per check the numbers behind it).
+"""
+from __future__ import annotations
+
+import html
+import json
+import math
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+from proofs.catalog import KINDS, RunConfig
+from proofs.runner import ClaimResult
+
+__all__ = ["results_document", "write_report"]
+
+
+def _jsonable(x: Any) -> Any:
+    """Convert NumPy / SymPy scalars and arrays to plain JSON values (non-finite floats as strings)."""
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if hasattr(x, "tolist"):
+        return _jsonable(x.tolist())
+    if isinstance(x, bool) or x is None or isinstance(x, (int, str)):
+        return x
+    if isinstance(x, float):
+        return x if math.isfinite(x) else str(x)
+    try:
+        return _jsonable(float(x)) if not hasattr(x, "free_symbols") or not x.free_symbols else str(x)
+    except (TypeError, ValueError):
+        return str(x)
+
+
+def _save_figures(res: ClaimResult, out: Path) -> dict[int, list[str]]:
+    """Save each check's figures as PNG; return check index -> relative paths."""
+    import matplotlib.pyplot as plt
+
+    paths: dict[int, list[str]] = {}
+    for i, run in enumerate(res.runs):
+        for name, fig in run.outcome.figures:
+            rel = f"figures/{res.claim.id}_{run.check.kind}_{name}.png"
+            fig.savefig(out / rel, dpi=110, bbox_inches="tight")
+            plt.close(fig)
+            paths.setdefault(i, []).append(rel)
+    return paths
+
+
+def results_document(results: list[ClaimResult], cfg: RunConfig, figure_paths=None) -> dict:
+    """The JSON-serialisable record of a run."""
+    figure_paths = figure_paths or {}
+    claims = []
+    for res in results:
+        figs = figure_paths.get(res.claim.id, {})
+        checks = [
+            {
+                "kind": r.check.kind,
+                "name": r.check.name,
+                "passed": bool(r.outcome.passed),
+                "summary": r.outcome.summary,
+                "seconds": round(r.seconds, 3),
+                "latex": list(r.outcome.latex),
+                "numbers": _jsonable(r.outcome.numbers),
+                "figures": figs.get(i, []),
+            }
+            for i, r in enumerate(res.runs)
+        ]
+        claims.append({
+            "id": res.claim.id, "title": res.claim.title, "section": res.claim.section,
+            "statement": res.claim.statement, "notes": res.claim.notes,
+            "status": res.status, "checks": checks,
+        })
+    return {
+        "generator": "optproof",
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "config": {"quick": cfg.quick, "seed": cfg.seed},
+        "python": platform.python_version(),
+        "status": "pass" if all(r.passed for r in results) else "fail",
+        "claims": claims,
+    }
+
+
+_CSS = """
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;vertical-align:top}
+th{background:#f3f3f3}.pass{color:#0a6b0a;font-weight:bold}.fail{color:#b00;font-weight:bold}
+.tex{font-family:ui-monospace,monospace;background:#f7f7fb;padding:.4em;display:block;overflow-x:auto}
+.grid{display:grid;grid-template-columns:repeat(3,1fr);gap:1em}.col{border:1px solid #ddd;padding:.6em;border-radius:6px}
+img{max-width:100%}pre{white-space:pre-wrap;font-size:85%}
+"""
+
+
+def _numbers_table(numbers: dict) -> str:
+    rows = []
+    for k, v in numbers.items():
+        if k == "traceback":
+            rows.append(f"<tr><td>{html.escape(k)}</td><td><pre>{html.escape(str(v))}</pre></td></tr>")
+            continue
+        text = json.dumps(v) if not isinstance(v, str) else v
+        if len(text) > 400:
+            text = text[:400] + " …"
+        rows.append(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(text)}</td></tr>")
+    return "<table>" + "".join(rows) + "</table>" if rows else ""
+
+
+def _check_html(chk: dict) -> str:
+    status = "pass" if chk["passed"] else "fail"
+    parts = [f"<h4>{html.escape(chk['name'])} <span class='{status}'>{status}</span></h4>",
+             f"<p>{html.escape(chk['summary'])}</p>"]
+    parts += [f"<span class='tex'>\\[{html.escape(t)}\\]</span>" for t in chk["latex"]]
+    parts += [f"<img src='{html.escape(p)}' alt='{html.escape(p)}'>" for p in chk["figures"]]
+    parts.append(_numbers_table(chk["numbers"]))
+    return "".join(parts)
+
+
+def _claim_html(c: dict) -> str:
+    cols = []
+    for kind in KINDS:
+        inner = "".join(_check_html(chk) for chk in c["checks"] if chk["kind"] == kind) or "<p>—</p>"
+        cols.append(f"<div class='col'><h3>{kind}</h3>{inner}</div>")
+    notes = f"<p>{html.escape(c['notes'])}</p>" if c["notes"] else ""
+    return (f"<section id='{c['id']}'><h2>{c['id']} — {html.escape(c['title'])} "
+            f"<span class='{c['status']}'>{c['status']}</span></h2>"
+            f"<p>Seed section {html.escape(c['section'])}.</p>"
+            f"<span class='tex'>\\[{html.escape(c['statement'])}\\]</span>{notes}"
+            f"<div class='grid'>{''.join(cols)}</div></section>")
+
+
+def _summary_html(doc: dict) -> str:
+    rows = []
+    for c in doc["claims"]:
+        cells = []
+        for kind in KINDS:
+            chks = [k for k in c["checks"] if k["kind"] == kind]
+            ok = sum(k["passed"] for k in chks)
+            cls = "pass" if ok == len(chks) else "fail"
+            cells.append(f"<td class='{cls}'>{ok}/{len(chks)}</td>" if chks else "<td>—</td>")
+        rows.append(f"<tr><td><a href='#{c['id']}'>{c['id']}</a></td><td>{html.escape(c['title'])}</td>"
+                    f"{''.join(cells)}<td class='{c['status']}'>{c['status']}</td></tr>")
+    head = "".join(f"<th>{k}</th>" for k in KINDS)
+    return f"<table><tr><th>claim</th><th>statement</th>{head}<th>status</th></tr>{''.join(rows)}</table>"
+
+
+def render_html(doc: dict) -> str:
+    body = "".join(_claim_html(c) for c in doc["claims"])
+    mode = "quick" if doc["config"]["quick"] else "default"
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>optproof report</title>"
+        f"<style>{_CSS}</style>"
+        "</head><body><h1>optproof: theory next to simulation</h1>"
+        f"<p>Overall: <span class='{doc['status']}'>{doc['status']}</span> · mode {mode} · seed "
+        f"{doc['config']['seed']} · {html.escape(doc['created'])} · Python {doc['python']}. Formulas are "
+        "shown as LaTeX source (the report loads nothing from the network). Each claim shows its symbolic "
+        "proof, its exact finite check and its simulation check side by side; the numbers are those "
+        "of <a href='results.json'>results.json</a>.</p>"
+        f"{_summary_html(doc)}{body}</body></html>"
+    )
+
+
+def write_report(results: list[ClaimResult], cfg: RunConfig, out: Path) -> dict:
+    """Write index.html, results.json and figures/ into ``out``; return the results document."""
+    out = Path(out)
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    figure_paths = {res.claim.id: _save_figures(res, out) for res in results}
+    doc = results_document(results, cfg, figure_paths)
+    (out / "results.json").write_text(json.dumps(doc, indent=2))
+    (out / "index.html").write_text(render_html(doc))
+    return doc
