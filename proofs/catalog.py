@@ -50,9 +50,14 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Check:
+    """One check of a claim.  ``alpha`` is its share of the suite's false-failure budget
+    (``proofs.stats.SUITE_ALPHA``): 0 for deterministic checks, the sum of its comparisons'
+    per-comparison levels for a Monte Carlo check."""
+
     kind: str
     name: str
     fn: Callable[[RunConfig], Outcome]
+    alpha: float = 0.0
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -94,12 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", default="report", help="output directory (default: ./report)")
     sp.add_argument("--quick", action="store_true", help="smaller Monte Carlo samples (well under a minute)")
     sp.set_defaults(func=_cmd_report)
-    try:
-        from proofs import cli_conformance
-    except ImportError:
-        cli_conformance = None
-    if cli_conformance is not None:
-        cli_conformance.add_subcommands(sub)
+    from proofs import cli_conformance
+
+    cli_conformance.add_subcommands(sub)
+    for name in ("check", "identify"):
+        sub.choices[name].set_defaults(func=cli_conformance.run)
     return p
 
 

@@ -1,0 +1,117 @@
+"""Adapters from real optimizer libraries to the plain protocol of the conformance checker.
+
+``factory(params: list[np.ndarray]) -> step`` and ``step(grads, lr) -> list[np.ndarray]``; the
+lr is injected at every step.  torch / optax are imported inside the functions only, so this
+module costs nothing without them.  Each factory carries ``.name`` and ``.dtype`` (the dtype the
+checker should use); each step exposes ``has_state(i)`` and ``state()``.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+
+from mathcore.validation import check_choice
+
+__all__ = ["torch", "optax"]
+
+_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _describe(obj: Any, hyper: dict) -> str:
+    head = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', repr(obj))}".lstrip(".")
+    return f"{head}({', '.join(f'{k}={v!r}' for k, v in hyper.items())})"
+
+
+def torch(optim_cls, *, dtype=np.float64, roundtrip: bool = False, **hyperparameters):
+    """Factory for any ``torch.optim`` class: ``adapters.torch(torch.optim.SGD, momentum=0.9)``.
+
+    Gradients are handed to torch without a copy (``torch.from_numpy``), so an optimizer that
+    writes into ``p.grad`` is caught.  ``roundtrip=True`` rebuilds the optimizer from a deep copy
+    of its ``state_dict()`` after every step.  ``foreach=``/``fused=`` pass through to torch.
+    """
+    dtype = check_choice("dtype", np.dtype(dtype), _DTYPES)
+    if "lr" in hyperparameters:
+        raise ValueError("lr must not be given: the checker injects it at every step")
+
+    def factory(params: list[np.ndarray]):
+        return _TorchStep(optim_cls, params, dtype, roundtrip, hyperparameters)
+
+    factory.name = _describe(optim_cls, hyperparameters) + (" [state_dict round trip]" if roundtrip else "")
+    factory.dtype = dtype
+    return factory
+
+
+class _TorchStep:
+    def __init__(self, optim_cls, params, dtype, roundtrip: bool, hyper: dict) -> None:
+        import torch as _t
+
+        self.cls, self.hyper, self.roundtrip, self.dtype = optim_cls, hyper, roundtrip, dtype
+        self.tensors = [_t.nn.Parameter(_t.from_numpy(np.array(p, dtype=dtype, copy=True))) for p in params]
+        self.opt = optim_cls(self.tensors, lr=1.0, **hyper)
+
+    def __call__(self, grads: list[np.ndarray | None], lr: float) -> list[np.ndarray]:
+        import torch as _t
+
+        for group in self.opt.param_groups:
+            group["lr"] = lr
+        for p, g in zip(self.tensors, grads):
+            p.grad = None if g is None else _t.from_numpy(g if g.dtype == self.dtype else g.astype(self.dtype))
+        self.opt.step()
+        if self.roundtrip:
+            saved = copy.deepcopy(self.opt.state_dict())
+            self.opt = self.cls(self.tensors, lr=lr, **self.hyper)
+            self.opt.load_state_dict(saved)
+        return [p.detach().numpy().copy() for p in self.tensors]
+
+    def has_state(self, i: int) -> bool:
+        return bool(self.opt.state.get(self.tensors[i]))
+
+    def state(self) -> list[dict[str, np.ndarray]]:
+        return [{k: v.detach().numpy().copy() for k, v in self.opt.state.get(p, {}).items()
+                 if hasattr(v, "detach")} for p in self.tensors]
+
+
+def optax(transform, *, dtype=None, **hyperparameters):
+    """Factory for an optax optimizer builder taking ``learning_rate``: ``adapters.optax(optax.sgd, momentum=0.9)``.
+
+    The lr is injected per step through ``optax.inject_hyperparams``.  optax updates have no
+    holes, so a ``None`` gradient is passed as zeros (``Reference.optax`` has ``missing="zero"``).
+    dtype: float32 unless JAX runs with ``jax_enable_x64``.
+    """
+    import jax
+
+    x64 = bool(jax.config.read("jax_enable_x64"))
+    dtype = check_choice("dtype", np.dtype(dtype or (np.float64 if x64 else np.float32)), _DTYPES)
+    if dtype == np.float64 and not x64:
+        raise ValueError("dtype must be float32 unless jax_enable_x64 is set; got float64")
+
+    def factory(params: list[np.ndarray]):
+        return _OptaxStep(transform, params, dtype, hyperparameters)
+
+    factory.name = _describe(transform, hyperparameters)
+    factory.dtype = dtype
+    return factory
+
+
+class _OptaxStep:
+    def __init__(self, transform, params, dtype, hyper: dict) -> None:
+        import jax.numpy as jnp
+        import optax as _ox
+
+        self.dtype = dtype
+        self.opt = _ox.inject_hyperparams(transform)(learning_rate=1.0, **hyper)
+        self.params = [jnp.asarray(np.asarray(p, dtype)) for p in params]
+        self.opt_state = self.opt.init(self.params)
+
+    def __call__(self, grads: list[np.ndarray | None], lr: float) -> list[np.ndarray]:
+        import jax.numpy as jnp
+        import optax as _ox
+
+        self.opt_state.hyperparams["learning_rate"] = jnp.asarray(lr, self.dtype)
+        g = [jnp.zeros_like(p) if gi is None else jnp.asarray(np.asarray(gi, self.dtype))
+             for p, gi in zip(self.params, grads)]
+        updates, self.opt_state = self.opt.update(g, self.opt_state, self.params)
+        self.params = _ox.apply_updates(self.params, updates)
+        return [np.asarray(p).copy() for p in self.params]

@@ -1,0 +1,12 @@
+"""The claim catalog, one module per claim of MISSION.md (ids C1..C9)."""
+from __future__ import annotations
+
+from proofs.claims import c1_sampling, c4_batch_gradients, c5_batch_losses, c8_gradient_descent, c9_momentum
+
+CLAIMS = (c1_sampling.CLAIM, c4_batch_gradients.CLAIM, c5_batch_losses.CLAIM, c8_gradient_descent.CLAIM,
+          c9_momentum.CLAIM)
+
+
+def statistical_alpha_total() -> float:
+    """Sum of the false-failure shares of all Monte Carlo checks (must be <= proofs.stats.SUITE_ALPHA)."""
+    return sum(chk.alpha for claim in CLAIMS for chk in claim.checks)

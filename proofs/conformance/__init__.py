@@ -1,0 +1,16 @@
+"""The optimizer conformance checker (issue 3, claim C9 conventions).
+
+``check(factory, ref)`` lets Hypothesis search for a scenario (parameters of several shapes,
+gradient streams with zeros, tiny and huge values and missing gradients, lr schedules that
+change mid-run) on which the implementation and the reference disagree beyond a tolerance
+derived from floating-point arithmetic, and shrinks it to a minimal counterexample.
+``identify(factory)`` names the conventions (with hyperparameters) an implementation follows.
+"""
+from proofs.conformance.check import CheckResult, assert_conforms, check
+from proofs.conformance.identify import Identification, Match, identify
+from proofs.conformance.matrix import conformance_matrix
+from proofs.conformance.reference import Reference
+from proofs.conformance.report import Counterexample
+
+__all__ = ["Reference", "check", "identify", "assert_conforms", "CheckResult", "Counterexample",
+           "Identification", "Match", "conformance_matrix"]

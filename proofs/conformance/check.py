@@ -1,0 +1,88 @@
+"""``check`` and ``assert_conforms``: Hypothesis searches for a scenario where the code under test
+and the reference disagree, then shrinks it.
+
+Hypothesis is driven programmatically with ``hypothesis.find`` and a ``random.Random(seed)``,
+with no example database, so a check is a deterministic function of ``(factory, ref, seed,
+max_examples)``.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import HealthCheck, Phase, Verbosity, find, settings
+from hypothesis.errors import NoSuchExample, Unsatisfiable
+
+from mathcore.validation import check_int
+from proofs.conformance.reference import Reference
+from proofs.conformance.report import Counterexample
+from proofs.conformance.runner import Factory, execute
+from proofs.strategies import scenarios
+
+__all__ = ["CheckResult", "check", "assert_conforms", "factory_name"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Verdict of ``check``: ``ok``, and the shrunk ``counterexample`` when not ok."""
+
+    ok: bool
+    implementation: str
+    reference: Reference
+    dtype: str
+    max_examples: int
+    seed: int
+    counterexample: Counterexample | None = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        what = f"{self.implementation} vs {self.reference.name}"
+        how = f"[{self.dtype}, up to {self.max_examples} examples, seed {self.seed}]"
+        if self.ok:
+            return f"PASS {what} {how}: no disagreement found"
+        return f"FAIL {what} {how}\n{self.counterexample}"
+
+
+def factory_name(factory) -> str:
+    return getattr(factory, "name", None) or getattr(factory, "__qualname__", None) or repr(factory)
+
+
+def _settings(max_examples: int) -> settings:
+    return settings(max_examples=max_examples, database=None, deadline=None, derandomize=False,
+                    verbosity=Verbosity.quiet, report_multiple_bugs=False,
+                    phases=(Phase.generate, Phase.shrink), suppress_health_check=list(HealthCheck))
+
+
+def check(factory: Factory, ref: Reference, max_examples: int = 200, seed: int = 0, *,
+          dtype=None, max_steps: int = 8, allow_missing: bool = True, scribble: bool = True) -> CheckResult:
+    """Search up to ``max_examples`` scenarios for a disagreement between ``factory`` and ``ref``.
+
+    ``dtype`` defaults to ``factory.dtype`` (adapters set it) or float64.  ``allow_missing=False``
+    never passes ``None`` gradients; ``scribble=False`` does not overwrite gradients after a step.
+    """
+    check_int("max_examples", max_examples, 1)
+    check_int("seed", seed, 0)
+    check_int("max_steps", max_steps, 1, 12)
+    if not isinstance(ref, Reference):
+        raise ValueError(f"ref must be a proofs.conformance.Reference; got {type(ref).__name__}")
+    dtype = np.dtype(dtype or getattr(factory, "dtype", np.float64))
+    strategy = scenarios(dtype, max_steps, allow_missing=allow_missing)
+    fails = lambda sc: execute(factory, ref, sc, dtype, scribble) is not None  # noqa: E731
+    base = dict(implementation=factory_name(factory), reference=ref, dtype=dtype.name,
+                max_examples=max_examples, seed=seed)
+    try:
+        sc = find(strategy, fails, settings=_settings(max_examples), random=random.Random(seed))
+    except (NoSuchExample, Unsatisfiable):
+        return CheckResult(True, **base)
+    failure = execute(factory, ref, sc, dtype, scribble)
+    return CheckResult(False, counterexample=Counterexample(sc, failure, ref), **base)
+
+
+def assert_conforms(factory: Factory, ref: Reference, max_examples: int = 200, seed: int = 0, **options) -> None:
+    """Raise ``AssertionError`` with the minimal counterexample unless ``factory`` conforms to ``ref``."""
+    result = check(factory, ref, max_examples, seed, **options)
+    if not result.ok:
+        raise AssertionError(str(result))

@@ -1,0 +1,118 @@
+"""Run an implementation and its reference side by side on one scenario; report the first fault.
+
+Checks made after every step, in this order:
+
+1. ``step`` returns one array of the right shape per parameter (an exception is a failure);
+2. the gradient arrays the caller passed are unchanged (no in-place modification);
+3. ``|actual - expected| <= tolerance`` elementwise (``proofs.conformance.tolerance``);
+4. if the step exposes ``has_state(i)`` and the reference creates state lazily (PyTorch), no
+   parameter has state before its first gradient (a skipped step must not create it).
+
+Then the gradient arrays are overwritten with ``SCRIBBLE`` -- what a framework reusing its
+gradient buffers does -- so that an optimizer state aliasing a caller's array shows up later.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from proofs.conformance.reference import Expected, Reference
+from proofs.conformance.tolerance import tolerance
+from proofs.strategies import Scenario
+
+__all__ = ["Factory", "Failure", "execute", "SCRIBBLE"]
+
+Factory = Callable[[list[np.ndarray]], Callable[[list[np.ndarray | None], float], list[np.ndarray]]]
+SCRIBBLE = -999.0
+
+
+@dataclass(frozen=True)
+class Failure:
+    """The first disagreement: ``kind`` in {exception, output, gradient_modified, mismatch, state}."""
+
+    kind: str
+    step: int  # 1-based
+    param: int
+    message: str
+    actual: tuple[np.ndarray | None, ...] = ()  # actual params of the failing param per step
+
+
+def execute(factory: Factory, ref: Reference, sc: Scenario, dtype, scribble: bool = True) -> Failure | None:
+    """Return the first ``Failure`` of ``factory`` against ``ref`` on ``sc``, or None."""
+    expected = ref.run(list(sc.params), list(sc.lrs), [list(r) for r in sc.grads])
+    history: list[list[np.ndarray]] = []
+    try:
+        step = factory([p.copy() for p in sc.params])
+    except Exception as exc:  # noqa: BLE001 - the implementation's error is the finding
+        return Failure("exception", 0, 0, f"factory raised {type(exc).__name__}: {exc}")
+    for t, (lr, row) in enumerate(zip(sc.lrs, sc.grads), start=1):
+        grads = [None if g is None else g.copy() for g in row]
+        try:
+            out = step(grads, lr)
+        except Exception as exc:  # noqa: BLE001
+            return Failure("exception", t, 0, f"step raised {type(exc).__name__}: {exc}", _trail(history, 0))
+        fault = _check_output(out, sc, t)
+        if fault:
+            return fault
+        history.append([np.array(o, dtype=np.float64) for o in out])
+        fault = (_check_grads(grads, row, t, history) or _check_values(history, expected, t, dtype)
+                 or _check_state(step, ref, expected, t, len(row), history))
+        if fault:
+            return fault
+        if scribble:
+            for g in grads:
+                if g is not None:
+                    g[...] = SCRIBBLE
+    return None
+
+
+def _trail(history: list[list[np.ndarray]], i: int) -> tuple[np.ndarray, ...]:
+    return tuple(h[i] for h in history)
+
+
+def _check_output(out, sc: Scenario, t: int) -> Failure | None:
+    if not isinstance(out, (list, tuple)) or len(out) != len(sc.params):
+        return Failure("output", t, 0, f"step must return a list of {len(sc.params)} arrays; got {type(out).__name__}")
+    for i, (o, p) in enumerate(zip(out, sc.params)):
+        if np.shape(o) != p.shape:
+            return Failure("output", t, i, f"parameter {i} came back with shape {np.shape(o)}, not {p.shape}")
+    return None
+
+
+def _check_grads(passed, original, t: int, history) -> Failure | None:
+    for i, (g, g0) in enumerate(zip(passed, original)):
+        if g is not None and not np.array_equal(g, g0, equal_nan=True):
+            return Failure("gradient_modified", t, i,
+                           f"the caller's gradient of parameter {i} was modified in place: "
+                           f"{_fmt(g0)} became {_fmt(g)}", _trail(history, i))
+    return None
+
+
+def _check_values(history, expected: Expected, t: int, dtype) -> Failure | None:
+    for i, actual in enumerate(history[-1]):
+        exp = expected.params[t - 1][i]
+        tol = tolerance(expected.magnitudes[t - 1][i], t, dtype)
+        bad = ~(np.abs(actual - exp) <= tol)  # NaN counts as bad
+        if bad.any():
+            return Failure("mismatch", t, i,
+                           f"parameter {i} differs by up to {np.nanmax(np.abs(actual - exp)):.3g} "
+                           f"(tolerance {float(np.max(tol[bad])):.3g})", _trail(history, i))
+    return None
+
+
+def _check_state(step, ref: Reference, expected: Expected, t: int, n: int, history) -> Failure | None:
+    """A parameter must not have state before its first gradient (lost state shows in the values)."""
+    has_state = getattr(step, "has_state", None)
+    if has_state is None or not ref.lazy_state or not ref.convention.momentum:
+        return None
+    for i in range(n):
+        if bool(has_state(i)) and not expected.has_state[t - 1][i]:
+            return Failure("state", t, i, f"parameter {i} has optimizer state before its first gradient",
+                           _trail(history, i))
+    return None
+
+
+def _fmt(a) -> str:
+    return np.array2string(np.asarray(a), precision=6, separator=", ", threshold=12)

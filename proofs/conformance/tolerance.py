@@ -1,0 +1,56 @@
+"""The tolerance of a comparison, derived from floating-point arithmetic.
+
+Model (Higham 2002, section 3.1): each operation ``x op y`` is computed as ``(x op y)(1 + d)``,
+``|d| <= u`` with ``u = eps/2`` the unit roundoff (float32: 2^-24 ~ 6.0e-8, float64: 2^-53 ~
+1.1e-16).  A quantity computed by ``n`` chained sums and products equals the exact one with every
+term perturbed by ``(1 + theta_n)``, ``|theta_n| <= gamma_n = n u / (1 - n u)`` (Lemma 3.1), so
+
+    |computed - exact| <= gamma_n * M,
+
+where ``M`` is the same computation on absolute values (``Reference.run`` computes it).  After
+``t`` steps ``theta`` sits at the end of at most ``n = OPS_PER_STEP * t + 2`` operations (plus
+the rounding of the float64 inputs, lr and hyperparameters to the working dtype); a doubling of
+``n`` covers any other order of the same terms.  The float64 reference has its own error, so
+
+    tol_t = (gamma_n(u_dtype) + gamma_n(u_float64)) * M_t  +  n * tiny_dtype,
+
+the last term covering underflow: an operation whose result is subnormal (or flushed to zero)
+loses at most one smallest-normal number ``tiny`` in absolute terms.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from mathcore.conventions import OPS_PER_STEP
+from mathcore.validation import check_choice, check_int
+
+__all__ = ["unit_roundoff", "gamma", "operation_count", "tolerance"]
+
+DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def unit_roundoff(dtype) -> float:
+    """``u = eps / 2``: 2^-24 for float32, 2^-53 for float64."""
+    dtype = check_choice("dtype", np.dtype(dtype), DTYPES)
+    return float(np.finfo(dtype).eps) / 2
+
+
+def gamma(n: int, u: float) -> float:
+    """``gamma_n = n u / (1 - n u)`` (requires ``n u < 1``)."""
+    check_int("n", n, 0)
+    if n * u >= 1:
+        raise ValueError(f"n * u must be < 1; got n={n}, u={u}")
+    return n * u / (1 - n * u)
+
+
+def operation_count(n_steps: int) -> int:
+    """Operations behind theta after ``n_steps`` steps, with the factor-2 margin for reordering."""
+    check_int("n_steps", n_steps, 0)
+    return 2 * (OPS_PER_STEP * n_steps + 2)
+
+
+def tolerance(magnitude: np.ndarray, n_steps: int, dtype) -> np.ndarray:
+    """Elementwise bound on ``|actual - expected|`` after ``n_steps`` steps in ``dtype``."""
+    n = operation_count(n_steps)
+    rel = gamma(n, unit_roundoff(dtype)) + gamma(n, unit_roundoff(np.float64))
+    return rel * np.asarray(magnitude, np.float64) + n * float(np.finfo(dtype).tiny)

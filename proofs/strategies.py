@@ -1,0 +1,102 @@
+"""Hypothesis strategies for optimizer conformance tests (also exported by the pytest plugin).
+
+A ``Scenario`` is what the checker feeds an optimizer: initial parameters of different shapes, a
+learning-rate schedule (one lr per step, changing mid-run) and, per step, one gradient per
+parameter or ``None`` (no gradient at this step, as a torch ``p.grad is None``).
+
+Values are small integers times a per-array scale (1 first, then tiny and huge), so a
+shrunk counterexample reads ``1.0`` rather than ``0.7362...``; zeros are included.  Everything
+shrinks towards: one parameter, one step, constant lr, gradient present, scale 1.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from mathcore.validation import check_int
+
+__all__ = ["Scenario", "SCALES", "LEARNING_RATES", "SHAPES", "arrays", "parameter_lists",
+           "lr_schedules", "gradient_streams", "scenarios"]
+
+#: magnitudes of whole arrays; the first is what shrinking goes to.  Chosen so that no product
+#: of a gradient, an lr (<= 2) and 12 steps of momentum leaves the normal range of float32.
+SCALES = (1.0, 0.5, 1e-3, 1e3, 1e-20, 1e10)
+#: learning rates; a schedule keeps the previous one or jumps to any of these.
+LEARNING_RATES = (0.1, 1.0, 0.5, 0.01, 2.0, 1e-4, 0.3)
+SHAPES = ((3,), (1,), (2, 2), (), (2, 3))
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Inputs of one conformance run (all arrays already in the working dtype)."""
+
+    params: tuple[np.ndarray, ...]
+    lrs: tuple[float, ...]
+    grads: tuple[tuple[np.ndarray | None, ...], ...]  # grads[step][param]
+
+    @property
+    def n_steps(self) -> int:
+        return len(self.lrs)
+
+
+def arrays(shape: tuple[int, ...], dtype=np.float64) -> st.SearchStrategy[np.ndarray]:
+    """Arrays of ``shape``: integers in [-4, 4] times one scale from ``SCALES``."""
+    ints = hnp.arrays(np.int8, shape, elements=st.integers(-4, 4))
+    return st.tuples(ints, st.sampled_from(SCALES)).map(
+        lambda pair: np.asarray(pair[0].astype(np.float64) * pair[1], dtype=dtype))
+
+
+@st.composite
+def parameter_lists(draw, dtype=np.float64, max_params: int = 3) -> list[np.ndarray]:
+    """1..``max_params`` parameter arrays of shapes from ``SHAPES``."""
+    check_int("max_params", max_params, 1)
+    shapes = draw(st.lists(st.sampled_from(SHAPES), min_size=1, max_size=max_params))
+    return [draw(arrays(shape, dtype)) for shape in shapes]
+
+
+@st.composite
+def lr_schedules(draw, n_steps: int) -> list[float]:
+    """``n_steps`` learning rates: each step keeps the previous lr or changes to a new one."""
+    check_int("n_steps", n_steps, 1)
+    first = draw(st.sampled_from(LEARNING_RATES))
+    changes = draw(st.lists(st.one_of(st.none(), st.sampled_from(LEARNING_RATES)),
+                            min_size=n_steps - 1, max_size=n_steps - 1))
+    lrs = [first]
+    for lr in changes:
+        lrs.append(lrs[-1] if lr is None else lr)
+    return lrs
+
+
+@st.composite
+def gradient_streams(draw, shapes: list[tuple[int, ...]], n_steps: int, dtype=np.float64,
+                     allow_missing: bool = True) -> list[list[np.ndarray | None]]:
+    """Per step, one gradient per parameter or ``None``; a parameter may start late.
+
+    ``None`` has probability 1/5 per entry and a parameter's first gradient may come up to 3
+    steps late (both shrink away).
+    """
+    check_int("n_steps", n_steps, 1)
+    starts = [draw(st.integers(0, 3)) if allow_missing else 0 for _ in shapes]
+    stream = []
+    for step in range(n_steps):
+        row = []
+        for shape, start in zip(shapes, starts):
+            gap = allow_missing and (step < start or draw(st.integers(0, 4)) == 4)
+            row.append(None if gap else draw(arrays(shape, dtype)))
+        stream.append(row)
+    return stream
+
+
+@st.composite
+def scenarios(draw, dtype=np.float64, max_steps: int = 8, max_params: int = 3,
+              allow_missing: bool = True) -> Scenario:
+    """A whole conformance run: parameters, lr schedule and gradient stream."""
+    check_int("max_steps", max_steps, 1)
+    params = draw(parameter_lists(dtype, max_params))
+    n_steps = draw(st.integers(1, max_steps))
+    lrs = draw(lr_schedules(n_steps))
+    grads = draw(gradient_streams([p.shape for p in params], n_steps, dtype, allow_missing))
+    return Scenario(tuple(params), tuple(lrs), tuple(tuple(row) for row in grads))

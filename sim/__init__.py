@@ -1,0 +1,33 @@
+"""sim: Numba simulators of mini-batch SGD and heavy-ball momentum (fast, reproducible, SymPy-free).
+
+Modules: ``rng`` (counter-based SplitMix64 streams), ``samplers`` (data-loader semantics),
+``problems`` (least squares, quadratic, generic finite sum), ``optimizers`` (heavy ball, SGD,
+gradient-stream kernel), ``kernels`` (the parallel trajectory kernel), ``stats`` (order-fixed
+mean/variance), ``simulate`` (entry point), ``reference`` (plain NumPy/Python reference).
+"""
+from __future__ import annotations
+
+from .optimizers import SGD, HeavyBall, heavy_ball_stream
+from .problems import FiniteSum, LeastSquares, Quadratic
+from .samplers import SAMPLER_KINDS, Sampler, epoch_batches, epoch_order
+from .simulate import RECORDABLES, SimResult, simulate
+
+__all__ = [
+    "SGD", "HeavyBall", "heavy_ball_stream", "FiniteSum", "LeastSquares", "Quadratic",
+    "SAMPLER_KINDS", "Sampler", "epoch_batches", "epoch_order", "RECORDABLES", "SimResult",
+    "simulate", "warmup",
+]
+
+
+def warmup() -> None:
+    """Compile (or load from the Numba cache) every kernel, running each on a tiny problem."""
+    import numpy as np
+
+    X = np.arange(6.0).reshape(3, 2)
+    lsq = LeastSquares(X, np.ones(3))
+    for kind in SAMPLER_KINDS:
+        simulate(lsq, HeavyBall(0.01, 0.5), Sampler(kind, 2), n_traj=2, n_epochs=1,
+                 record=RECORDABLES)
+    simulate(Quadratic(np.eye(2), noise_std=0.1), SGD(0.1), n_traj=2, n_steps=2, stats_only=True)
+    heavy_ball_stream(np.ones((2, 2)), 0.1, 0.5)
+    epoch_batches(Sampler("reshuffle", 2), 3, 0, 0, 0)

@@ -1,0 +1,144 @@
+"""The Numba trajectory kernel: many independent heavy-ball trajectories, in parallel (prange).
+
+One call runs a chunk of trajectories traj0 .. traj0+n−1.  Trajectory k uses only its own
+counter-based streams stream_key(seed, k, SAMPLER_STREAM / NOISE_STREAM), so its numbers are the
+same whatever the thread count or chunking (the reproducibility rule).  Per step t = 1..T:
+
+    b_t     = slice s of epoch e's order (t = e·S + s + 1),
+    g_t     = (1/|b_t|) Σ_{i∈b_t} ∇ℓ_i(θ_{t−1})  [+ σ ξ_t for a noisy quadratic],
+    L_b     = (1/|b_t|) Σ_{i∈b_t} ℓ_i(θ_{t−1}),
+    m_t     = λ m_{t−1} − η g_t,   θ_t = θ_{t−1} + m_t,
+
+and, when t is a multiple of ``every``, record r = t/every − 1 stores θ_t, m_t, g_t, L_b and
+L(θ_t) (those whose output array is not empty).  A trajectory diverges at the first step t where
+|θ_t,j| > thr or θ_t, L_b or a recorded loss is not finite: it stops, its kernel result is t
+and its records from step t on stay as the caller filled them (NaN).
+
+The kernel has an explicit signature (FunctionType loss/grad for ``FiniteSum``), so it is
+compiled and cached once; it is built lazily by ``get_kernel()`` (``sim.warmup()`` calls it).
+No allocation happens inside the step loop: buffers are allocated once per trajectory.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange, types
+
+from .optimizers import hb_step
+from .problems import (
+    FSUM, GRAD_FT, LOSS_FT, LSQ_EXACT, LSQ_GRAM, QUAD,
+    fsum_batch, fsum_loss, lsq_batch, lsq_loss, quad_eval,
+)
+from .rng import NOISE_STREAM, SAMPLER_STREAM, std_normal, stream_key
+from .samplers import fill_order, steps_per_epoch
+
+
+@njit(cache=True)
+def full_loss(prob, A, v, G, h, c, lossf, theta, scratch):
+    """L(θ) for problem code ``prob`` (Gram form for LSQ_GRAM, see ``problems``)."""
+    if prob == LSQ_GRAM:
+        return quad_eval(G, h, theta, scratch) + c
+    if prob == LSQ_EXACT:
+        return lsq_loss(A, v, theta)
+    if prob == QUAD:
+        return quad_eval(G, h, theta, scratch)
+    return fsum_loss(lossf, A, theta)
+
+
+@njit(cache=True)
+def batch_step_grad(prob, A, v, G, h, lossf, gradf, order, lo, hi, theta, g, need_loss):
+    """Write g_t for the batch order[lo:hi] into ``g``; return the batch loss L_b(θ)."""
+    if prob == LSQ_GRAM or prob == LSQ_EXACT:
+        return lsq_batch(A, v, order, lo, hi, theta, g)
+    if prob == QUAD:
+        return quad_eval(G, h, theta, g)
+    return fsum_batch(lossf, gradf, A, order, lo, hi, theta, g, need_loss)
+
+
+@njit(cache=True)
+def write_record(r, theta, m, g, bl, fl, o_th, o_m, o_g, o_bl, o_fl):
+    """Store record r into every output that is not empty (shape[0] == 0 means "not recorded")."""
+    if o_th.shape[0] > 0:
+        o_th[r, :] = theta
+    if o_m.shape[0] > 0:
+        o_m[r, :] = m
+    if o_g.shape[0] > 0:
+        o_g[r, :] = g
+    if o_bl.shape[0] > 0:
+        o_bl[r] = bl
+    if o_fl.shape[0] > 0:
+        o_fl[r] = fl
+
+
+@njit(cache=True)
+def trajectory(prob, A, v, G, h, c, noise_std, lossf, gradf, samp, B, drop_last, lr, lam,
+               skey, nkey, T, every, thr, theta, m, o_th, o_m, o_g, o_bl, o_fl):
+    """Run one trajectory for T steps from (θ, m) in place; return its divergence step or −1."""
+    N = A.shape[0]
+    d = theta.shape[0]
+    S = steps_per_epoch(N, B, drop_last)
+    g = np.empty(d)
+    scratch = np.empty(d)
+    order = np.empty(N, dtype=np.int64)
+    need_bl = o_bl.shape[0] > 0
+    t = 0
+    epoch = 0
+    while t < T:
+        fill_order(samp, skey, epoch, order)
+        for s in range(min(S, T - t)):
+            t += 1
+            lo = s * B
+            bl = batch_step_grad(prob, A, v, G, h, lossf, gradf, order, lo, min(lo + B, N), theta, g, need_bl)
+            if noise_std > 0.0:
+                for j in range(d):
+                    g[j] += noise_std * std_normal(nkey, t, j)
+            hb_step(theta, m, g, lr, lam)
+            bad = not math.isfinite(bl)
+            for j in range(d):
+                if not abs(theta[j]) <= thr:
+                    bad = True
+            if not bad and t % every == 0:
+                fl = 0.0
+                if o_fl.shape[0] > 0:
+                    fl = full_loss(prob, A, v, G, h, c, lossf, theta, scratch)
+                    bad = not math.isfinite(fl)
+                if not bad:
+                    write_record(t // every - 1, theta, m, g, bl, fl, o_th, o_m, o_g, o_bl, o_fl)
+            if bad:
+                return t
+        epoch += 1
+    return -1
+
+
+def _run_chunk(prob, A, v, G, h, c, noise_std, lossf, gradf, samp, B, drop_last, lr, lam,
+               seed, traj0, T, every, thr, theta0, m0, o_th, o_m, o_g, o_bl, o_fl, div):
+    for kk in prange(div.shape[0]):
+        k = np.int64(kk)  # the parfor index may be unsigned; keep all index arithmetic in int64
+        theta = theta0[k if theta0.shape[0] > 1 else 0].copy()
+        m = m0[k if m0.shape[0] > 1 else 0].copy()
+        skey = stream_key(seed, traj0 + k, SAMPLER_STREAM)
+        nkey = stream_key(seed, traj0 + k, NOISE_STREAM)
+        div[k] = trajectory(prob, A, v, G, h, c, noise_std, lossf, gradf, samp, B, drop_last, lr, lam,
+                            skey, nkey, T, every, thr, theta, m, o_th[k], o_m[k], o_g[k], o_bl[k], o_fl[k])
+
+
+def _signature():
+    i64, f64 = types.int64, types.float64
+    F1, F2, F3 = types.float64[::1], types.float64[:, ::1], types.float64[:, :, ::1]
+    return types.void(
+        i64, F2, F1, F2, F1, f64, f64, LOSS_FT, GRAD_FT,  # problem
+        i64, i64, types.boolean, f64, f64,  # sampler, optimizer
+        types.uint64, i64, i64, i64, f64,  # seed, traj0, T, every, thr
+        F2, F2, F3, F3, F3, F2, F2, types.int64[::1],  # theta0, m0, outputs, div
+    )
+
+
+_KERNEL = []
+
+
+def get_kernel():
+    """The compiled chunk kernel (compiled or loaded from the Numba cache on first call)."""
+    if not _KERNEL:
+        _KERNEL.append(njit(_signature(), cache=True, parallel=True)(_run_chunk))
+    return _KERNEL[0]

@@ -1,0 +1,235 @@
+"""Objectives the simulator can run, encoded as arrays + an integer code (cache-friendly Numba).
+
+- ``LeastSquares(X, y)``: ℓ_i(θ) = ½(x_iᵀθ − y_i)², L = (1/N)Σ ℓ_i.  With ``gram=True`` (default)
+  the full loss uses the precomputed G = XᵀX/N, h = Xᵀy/N, c = yᵀy/(2N):
+  L(θ) = Σ_j θ_j(½(Gθ)_j − h_j) + c, O(d²) instead of O(Nd); its absolute rounding error is
+  about (d+2)·u·(c + |θ|·|h| + ½|θ|²‖G‖), not relative to L (cancellation near the minimum).
+  ``gram=False`` evaluates (1/N)Σ ½ r_i² exactly as written.
+- ``Quadratic(H, b=None, noise_std=0)``: f = ½θᵀHθ − bᵀθ, ∇f = Hθ − b (no examples: one
+  "batch" per step); ``noise_std`` σ adds σ·ξ_t, ξ_t ~ N(0, I) from the noise stream, to ∇f.
+- ``FiniteSum(loss, grad, data, dim)``: ℓ_i(θ) = loss(θ, data[i]) and ``grad(θ, data[i], out)``
+  adds ∇ℓ_i(θ) to ``out``; both are compiled with the explicit signatures LOSS_SIG / GRAD_SIG and
+  passed to the kernel as first-class ``numba.types.FunctionType`` values, so the kernel is
+  compiled (and cached) once for every finite sum.
+
+Batch gradient g = (1/|b|)Σ_{i∈b}∇ℓ_i, batch loss L_b = (1/|b|)Σ_{i∈b}ℓ_i (claim C4/C5),
+both accumulated in batch order.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+from numba import njit, types
+
+from mathcore.validation import check_array, check_int, check_real
+
+F1 = types.float64[::1]
+LOSS_SIG = types.float64(F1, F1)
+GRAD_SIG = types.void(F1, F1, F1)
+LOSS_FT = types.FunctionType(LOSS_SIG)
+GRAD_FT = types.FunctionType(GRAD_SIG)
+
+LSQ_GRAM, LSQ_EXACT, QUAD, FSUM = 0, 1, 2, 3
+
+
+@njit(LOSS_SIG, cache=True)
+def no_loss(theta, row):  # placeholder FunctionType argument for built-in problems
+    return 0.0
+
+
+@njit(GRAD_SIG, cache=True)
+def no_grad(theta, row, out):  # placeholder FunctionType argument for built-in problems
+    return
+
+
+@dataclass(frozen=True)
+class Packed:
+    """Kernel encoding of a problem: code, A (N×p rows), v, G (d×d), h, c, noise_std, loss, grad."""
+
+    code: int
+    A: np.ndarray
+    v: np.ndarray
+    G: np.ndarray
+    h: np.ndarray
+    c: float
+    noise_std: float
+    dim: int
+    loss: Any = no_loss
+    grad: Any = no_grad
+
+    @property
+    def n(self) -> int:
+        return self.A.shape[0]
+
+
+class LeastSquares:
+    """ℓ_i(θ) = ½(x_iᵀθ − y_i)², L(θ) = (1/N)Σℓ_i; see the module docstring for ``gram``."""
+
+    def __init__(self, X: Any, y: Any, gram: bool = True) -> None:
+        self.X = check_array("X", X, ndim=2, min_size=1)
+        self.y = check_array("y", y, shape=(self.X.shape[0],))
+        self.gram = bool(gram)
+        n = self.X.shape[0]
+        self.G = np.ascontiguousarray(self.X.T @ self.X / n)
+        self.h = np.ascontiguousarray(self.X.T @ self.y / n)
+        self.c = float(self.y @ self.y / (2 * n))
+
+    def pack(self) -> Packed:
+        code = LSQ_GRAM if self.gram else LSQ_EXACT
+        return Packed(code, self.X, self.y, self.G, self.h, self.c, 0.0, self.X.shape[1])
+
+
+class Quadratic:
+    """f(θ) = ½θᵀHθ − bᵀθ with H symmetric; gradient Hθ − b (+ σ·N(0, I) if ``noise_std`` σ > 0)."""
+
+    def __init__(self, H: Any, b: Any = None, noise_std: float = 0.0) -> None:
+        H = check_array("H", H, ndim=2, min_size=1)
+        d = H.shape[0]
+        check_array("H", H, shape=(d, d))
+        if not np.allclose(H, H.T, rtol=1e-12, atol=0.0):
+            raise ValueError("H must be symmetric (H == H.T up to rtol 1e-12)")
+        self.H = np.ascontiguousarray((H + H.T) / 2)
+        self.b = np.zeros(d) if b is None else check_array("b", b, shape=(d,))
+        self.noise_std = check_real("noise_std", noise_std, 0.0, None)
+
+    def pack(self) -> Packed:
+        d = self.H.shape[0]
+        return Packed(QUAD, np.zeros((1, d)), np.zeros(1), self.H, self.b, 0.0, self.noise_std, d)
+
+
+def _compiled(name: str, f: Callable, sig) -> Any:
+    if not callable(f):
+        raise ValueError(f"{name} must be a callable (an @njit function or a plain Python function)")
+    py = getattr(f, "py_func", f)
+    return njit(sig, cache=False)(py)
+
+
+class FiniteSum:
+    """L(θ) = (1/N)Σ_i loss(θ, data[i]); ``grad(θ, data[i], out)`` adds ∇ℓ_i(θ) to ``out``.
+
+    ``loss``/``grad`` may be Python functions or ``@njit`` dispatchers; they are compiled with
+    LOSS_SIG = float64(float64[::1], float64[::1]) and GRAD_SIG = void(float64[::1] ×3).
+    """
+
+    def __init__(self, loss: Callable, grad: Callable, data: Any, dim: int) -> None:
+        self.data = check_array("data", data, ndim=2, min_size=1)
+        self.dim = check_int("dim", dim, 1, None)
+        self.loss = _compiled("loss", loss, LOSS_SIG)
+        self.grad = _compiled("grad", grad, GRAD_SIG)
+
+    def pack(self) -> Packed:
+        z = np.zeros((1, 1))
+        return Packed(FSUM, self.data, np.zeros(1), z, np.zeros(1), 0.0, 0.0, self.dim, self.loss, self.grad)
+
+
+PROBLEMS = (LeastSquares, Quadratic, FiniteSum)
+
+
+@njit(cache=True)
+def batch_mean(g, loss_sum, nb):
+    """Turn batch sums into means in place: g ← g/|b|; return loss_sum/|b|."""
+    for j in range(g.shape[0]):
+        g[j] /= nb
+    return loss_sum / nb
+
+
+@njit(inline="always")
+def row_dot(X, i, theta):
+    """x_iᵀθ in the fixed 8-lane order LANES: lane l sums j ≡ l (mod 8) in increasing j from 0.0,
+    then the lanes are added in the fixed tree ((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7)).
+
+    A fixed order (not fastmath): LLVM maps the lanes onto SIMD registers, and every build, thread
+    count and chunking gives the same bits; ``sim.reference.lane_dot`` evaluates the same order.
+    """
+    d = theta.shape[0]
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    j = 0
+    while j + 8 <= d:
+        s0 += X[i, j] * theta[j]
+        s1 += X[i, j + 1] * theta[j + 1]
+        s2 += X[i, j + 2] * theta[j + 2]
+        s3 += X[i, j + 3] * theta[j + 3]
+        s4 += X[i, j + 4] * theta[j + 4]
+        s5 += X[i, j + 5] * theta[j + 5]
+        s6 += X[i, j + 6] * theta[j + 6]
+        s7 += X[i, j + 7] * theta[j + 7]
+        j += 8
+    if j < d:
+        s0 += X[i, j] * theta[j]
+    if j + 1 < d:
+        s1 += X[i, j + 1] * theta[j + 1]
+    if j + 2 < d:
+        s2 += X[i, j + 2] * theta[j + 2]
+    if j + 3 < d:
+        s3 += X[i, j + 3] * theta[j + 3]
+    if j + 4 < d:
+        s4 += X[i, j + 4] * theta[j + 4]
+    if j + 5 < d:
+        s5 += X[i, j + 5] * theta[j + 5]
+    if j + 6 < d:
+        s6 += X[i, j + 6] * theta[j + 6]
+    return ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7))
+
+
+@njit(cache=True)
+def lsq_batch(X, y, order, lo, hi, theta, g):
+    """g = (1/|b|)Σ_{p=lo}^{hi−1} r_i x_i, returns (1/|b|)Σ ½r_i², r_i = row_dot(x_i, θ) − y_i, i = order[p]."""
+    d = theta.shape[0]
+    for j in range(d):
+        g[j] = 0.0
+    loss = 0.0
+    for p in range(lo, hi):
+        i = order[p]
+        r = row_dot(X, i, theta) - y[i]
+        loss += 0.5 * r * r
+        for j in range(d):
+            g[j] += r * X[i, j]
+    return batch_mean(g, loss, hi - lo)
+
+
+@njit(cache=True)
+def lsq_loss(X, y, theta):
+    """(1/N)Σ_i ½ r_i², accumulated in index order."""
+    loss = 0.0
+    for i in range(X.shape[0]):
+        r = row_dot(X, i, theta) - y[i]
+        loss += 0.5 * r * r
+    return loss / X.shape[0]
+
+
+@njit(cache=True)
+def quad_eval(H, b, theta, g):
+    """g = Hθ − b; returns Σ_j θ_j(½(Hθ)_j − b_j) = ½θᵀHθ − bᵀθ."""
+    f = 0.0
+    d = theta.shape[0]
+    for j in range(d):
+        s = 0.0
+        for k in range(d):
+            s += H[j, k] * theta[k]
+        g[j] = s - b[j]
+        f += theta[j] * (0.5 * s - b[j])
+    return f
+
+
+@njit(cache=True)
+def fsum_batch(lossf, gradf, A, order, lo, hi, theta, g, need_loss):
+    """g = (1/|b|)Σ grad_i; returns (1/|b|)Σ loss_i if ``need_loss`` else 0."""
+    g[:] = 0.0
+    loss = 0.0
+    for p in range(lo, hi):
+        row = A[order[p]]
+        gradf(theta, row, g)
+        if need_loss:
+            loss += lossf(theta, row)
+    return batch_mean(g, loss, hi - lo)
+
+
+@njit(cache=True)
+def fsum_loss(lossf, A, theta):
+    """(1/N)Σ_i loss(θ, A[i]) in index order."""
+    loss = 0.0
+    for i in range(A.shape[0]):
+        loss += lossf(theta, A[i])
+    return loss / A.shape[0]

@@ -1,0 +1,159 @@
+"""Plain Python/NumPy reference: the same algorithm as the kernel, written as obvious loops.
+
+Serves the kernel-equals-reference tests.  The RNG is re-implemented with Python integers
+(mod 2^64), Fisher–Yates and the batch/loss/update loops are scalar Python float arithmetic in
+the same order as the kernel (IEEE double, each operation correctly rounded), so the kernel,
+compiled without fastmath, must agree bitwise.  Slow: for small test problems only.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .problems import FSUM, LSQ_GRAM, QUAD, Packed
+
+MASK = (1 << 64) - 1
+GAMMA = 0x9E3779B97F4A7C15
+
+
+def mix64(z: int) -> int:
+    """SplitMix64 finaliser on Python ints."""
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+    return z ^ (z >> 31)
+
+
+def stream_key(seed: int, traj: int, stream: int) -> int:
+    k = mix64((seed + GAMMA) & MASK)
+    k = mix64(k ^ stream)
+    return mix64((k + traj * GAMMA) & MASK)
+
+
+def draw_u64(key: int, counter: int) -> int:
+    return mix64((key + (counter + 1) * GAMMA) & MASK)
+
+
+def uniform_int(u: int, n: int) -> int:
+    """Lemire multiply-shift with rejection, as ``sim.rng.uniform_int``."""
+    m = (u >> 32) * n
+    t = ((1 << 32) - n) % n
+    while (m & 0xFFFFFFFF) < t:
+        u = mix64((u + GAMMA) & MASK)
+        m = (u >> 32) * n
+    return m >> 32
+
+
+def std_normal(key: int, block: int, j: int) -> float:
+    w1 = draw_u64(key, (block << 32) | (2 * j))
+    w2 = draw_u64(key, (block << 32) | (2 * j + 1))
+    u1 = ((w1 >> 11) + 1.0) * 2.0**-53
+    u2 = (w2 >> 11) * 2.0**-53
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+def epoch_order(kind: str, n: int, seed: int, traj: int, epoch: int) -> list[int]:
+    """Epoch ``epoch``'s index sequence: Fisher–Yates / i.i.d. / identity (see ``sim.samplers``)."""
+    key = stream_key(seed, traj, 0)
+    if kind == "replacement":
+        return [uniform_int(draw_u64(key, (epoch << 32) | j), n) for j in range(n)]
+    order = list(range(n))
+    if kind == "reshuffle":
+        for j in range(n - 1, 0, -1):
+            r = uniform_int(draw_u64(key, (epoch << 32) | j), j + 1)
+            order[j], order[r] = order[r], order[j]
+    return order
+
+
+def dot(a, b) -> float:
+    s = 0.0
+    for x, y in zip(a, b):
+        s += x * y
+    return s
+
+
+def batch_grad(pk: Packed, batch: list[int], theta: list[float]) -> tuple[list[float], float]:
+    """(g, L_b): g = (1/|b|)Σ∇ℓ_i(θ), L_b = (1/|b|)Σℓ_i(θ) (quadratic: ∇f, f)."""
+    d = len(theta)
+    if pk.code == QUAD:
+        hv = [dot(row, theta) for row in pk.G.tolist()]
+        g = [hv[j] - pk.h[j] for j in range(d)]
+        return g, dot(theta, [0.5 * hv[j] - pk.h[j] for j in range(d)])
+    g, loss = [0.0] * d, 0.0
+    for i in batch:
+        if pk.code == FSUM:
+            gi = np.zeros(d)
+            pk.grad(np.array(theta), pk.A[i], gi)
+            g = [g[j] + gi[j] for j in range(d)]
+            loss += pk.loss(np.array(theta), pk.A[i])
+        else:
+            x = pk.A[i].tolist()
+            r = dot(x, theta) - pk.v[i]
+            loss += 0.5 * r * r
+            g = [g[j] + r * x[j] for j in range(d)]
+    return [gj / len(batch) for gj in g], loss / len(batch)
+
+
+def full_loss(pk: Packed, theta: list[float]) -> float:
+    """L(θ): Gram form for LSQ_GRAM, f for QUAD, else (1/N)Σ_i ℓ_i(θ) in index order."""
+    if pk.code == LSQ_GRAM:
+        hv = [dot(row, theta) for row in pk.G.tolist()]
+        return dot(theta, [0.5 * hv[j] - pk.h[j] for j in range(len(theta))]) + pk.c
+    if pk.code == QUAD:
+        return batch_grad(pk, [], theta)[1]
+    loss = 0.0
+    for i in range(pk.n):
+        if pk.code == FSUM:
+            loss += pk.loss(np.array(theta), pk.A[i])
+        else:
+            r = dot(pk.A[i].tolist(), theta) - pk.v[i]
+            loss += 0.5 * r * r
+    return loss / pk.n
+
+
+def heavy_ball(grads: Any, lr: float, lam: float, theta0: Any, m0: Any) -> tuple[np.ndarray, np.ndarray]:
+    """m_t = λm_{t−1} − ηg_t, θ_t = θ_{t−1} + m_t, in Python floats; rows 0..T."""
+    m, th = [list(map(float, m0))], [list(map(float, theta0))]
+    for g in np.asarray(grads, dtype=float).tolist():
+        m.append([lam * a - lr * b for a, b in zip(m[-1], g)])
+        th.append([a + b for a, b in zip(th[-1], m[-1])])
+    return np.array(m), np.array(th)
+
+
+def simulate_reference(problem: Any, optimizer: Any, sampler: Any, *, n_traj: int, n_steps: int, seed: int = 0,
+                       theta0: Any = None, m0: Any = None, every: int = 1, threshold: float = 1e100) -> dict:
+    """Per-trajectory records {name: (n_traj, n_rec[, d])} and ``diverged_step`` like ``simulate``."""
+    pk = problem.pack()
+    d, n = pk.dim, pk.n
+    kind, B, drop = ("fixed", 1, False) if sampler is None else (sampler.kind, sampler.batch_size, sampler.drop_last)
+    S = n // B if drop else -(-n // B)
+    R = n_steps // every
+    rec = {k: np.full((n_traj, R, d), np.nan) for k in ("theta", "velocity", "grad")}
+    rec.update({k: np.full((n_traj, R), np.nan) for k in ("batch_loss", "full_loss")})
+    rec["diverged_step"] = np.full(n_traj, -1)
+    for k in range(n_traj):
+        th = np.zeros(d) if theta0 is None else np.asarray(theta0, float)
+        th = (th[k] if th.ndim == 2 else th).tolist()
+        m = [0.0] * d if m0 is None else list(map(float, m0))
+        nkey = stream_key(seed, k, 1)
+        for t in range(1, n_steps + 1):
+            e, s = divmod(t - 1, S)
+            batch = epoch_order(kind, n, seed, k, e)[s * B : s * B + B]
+            g, bl = batch_grad(pk, batch, th)
+            if pk.noise_std > 0:
+                g = [g[j] + pk.noise_std * std_normal(nkey, t, j) for j in range(d)]
+            m = [optimizer.momentum * a - optimizer.lr * b for a, b in zip(m, g)]
+            th = [a + b for a, b in zip(th, m)]
+            bad = not math.isfinite(bl) or not all(abs(x) <= threshold for x in th)
+            if not bad and t % every == 0:
+                fl = full_loss(pk, th)
+                bad = not math.isfinite(fl)
+                if not bad:
+                    r = t // every - 1
+                    for name, val in (("theta", th), ("velocity", m), ("grad", g), ("batch_loss", bl), ("full_loss", fl)):
+                        rec[name][k, r] = val
+            if bad:
+                rec["diverged_step"][k] = t
+                break
+    return rec

@@ -1,0 +1,182 @@
+"""``simulate``: run many trajectories of an optimizer on a problem and record what is asked.
+
+Serves claims C1, C3–C9 (Monte Carlo side).  Trajectories are processed in chunks of ``chunk``;
+per-trajectory records exist for one chunk at a time when ``stats_only=True`` (memory
+independent of n_traj), and mean/variance are folded in trajectory order (``sim.stats``), so
+every output is bitwise identical for any thread count and any chunk size.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from mathcore.validation import check_array, check_choice, check_int, check_real
+from .kernels import get_kernel
+from .optimizers import HeavyBall
+from .problems import PROBLEMS, Quadratic
+from .samplers import FIXED, Sampler, check_n, steps_per_epoch
+from .stats import RunningStats
+
+RECORDABLES = ("theta", "velocity", "grad", "batch_loss", "full_loss")
+VECTOR_RECORDS = ("theta", "velocity", "grad")
+
+
+@dataclass
+class SimResult:
+    """Output of ``simulate``.
+
+    records[name]: (n_traj, n_rec) or (n_traj, n_rec, d), NaN from a trajectory's divergence
+    step on (empty dict when stats_only); mean/var[name]: (n_rec[, d]) over the trajectories
+    still finite at that record (var with ddof=1); count[name]: (n_rec,) how many entered;
+    steps: (n_rec,) the step t of each record (θ_t, m_t, g_t, L(θ_t); batch_loss is L_b(θ_{t−1}));
+    batch_sizes: (n_rec,) size of the mini-batch used at that step; diverged_traj/diverged_at:
+    the diverged trajectories and their divergence steps; settings: the arguments.
+    """
+
+    records: dict[str, np.ndarray]
+    mean: dict[str, np.ndarray]
+    var: dict[str, np.ndarray]
+    count: dict[str, np.ndarray]
+    steps: np.ndarray
+    batch_sizes: np.ndarray
+    diverged_traj: np.ndarray
+    diverged_at: np.ndarray
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def diverged_step(self) -> np.ndarray:
+        """(n_traj,) first diverged step of each trajectory, −1 if it never diverged."""
+        out = np.full(self.settings["n_traj"], -1, dtype=np.int64)
+        out[self.diverged_traj] = self.diverged_at
+        return out
+
+    @property
+    def n_diverged(self) -> int:
+        return int(self.diverged_traj.size)
+
+
+def _initial(name: str, x: Any, n_traj: int, d: int) -> np.ndarray:
+    if x is None:
+        return np.zeros((1, d))
+    a = check_array(name, x, ndim=(1, 2))
+    if a.ndim == 1:
+        return check_array(name, a, shape=(d,)).reshape(1, d)
+    return check_array(name, a, shape=(n_traj, d))
+
+
+def _every(every: Any, S: int, T: int) -> int:
+    if every == "epoch":
+        k = S
+    elif every == "step":
+        k = 1
+    elif isinstance(every, str):
+        check_choice("every", every, ("epoch", "step"))
+    else:
+        k = check_int("every", every, 1, T)
+    if k > T:
+        raise ValueError(f"every must be at most the number of steps T = {T} (an epoch is {S} steps); got {every!r}")
+    return k
+
+
+def _n_steps(n_epochs: Any, n_steps: Any, S: int) -> int:
+    if (n_epochs is None) == (n_steps is None):
+        raise ValueError("exactly one of n_epochs and n_steps must be given (an integer in [1, inf])")
+    if n_steps is not None:
+        return check_int("n_steps", n_steps, 1, 2**31 - 1)
+    return check_int("n_epochs", n_epochs, 1, (2**31 - 1) // S) * S
+
+
+def _check_setup(problem, optimizer, sampler, record, n_traj, chunk, seed, thr):
+    if not isinstance(problem, PROBLEMS):
+        raise ValueError(f"problem must be one of {', '.join(p.__name__ for p in PROBLEMS)}; got {type(problem).__name__}")
+    if not isinstance(optimizer, HeavyBall):
+        raise ValueError(f"optimizer must be a HeavyBall (or SGD(lr)); got {type(optimizer).__name__}")
+    if isinstance(problem, Quadratic):
+        if sampler is not None:
+            raise ValueError("sampler must be None for a Quadratic problem (it has no examples)")
+    elif not isinstance(sampler, Sampler):
+        raise ValueError(f"sampler must be a Sampler('reshuffle'|'replacement'|'fixed', batch_size); got {sampler!r}")
+    if isinstance(record, str) or not all(r in RECORDABLES for r in record) or len(set(record)) != len(record):
+        raise ValueError(f"record must be a sequence of distinct names from {RECORDABLES}; got {record!r}")
+    check_int("n_traj", n_traj, 1, 2**62)
+    check_int("chunk", chunk, 1, 2**31)
+    check_int("seed", seed, 0, 2**64 - 1)
+    check_real("diverge_threshold", thr, 0.0, None, lo_open=True)
+
+
+def simulate(
+    problem: Any,
+    optimizer: HeavyBall,
+    sampler: Sampler | None = None,
+    *,
+    n_traj: int = 1,
+    n_epochs: int | None = None,
+    n_steps: int | None = None,
+    seed: int = 0,
+    theta0: Any = None,
+    m0: Any = None,
+    record: Sequence[str] = ("full_loss",),
+    every: str | int = "epoch",
+    stats_only: bool = False,
+    chunk: int = 4096,
+    diverge_threshold: float = 1e100,
+) -> SimResult:
+    """Run ``n_traj`` trajectories of ``optimizer`` on ``problem`` with mini-batches from ``sampler``.
+
+    T = n_steps, or n_epochs·S with S = steps per epoch (1 for a Quadratic).  θ_0 / m_0: (d,) for
+    all trajectories or (n_traj, d); default 0.  ``record`` ⊆ RECORDABLES, stored at steps
+    every, 2·every, … ≤ T (``every`` = "epoch" (S), "step" (1) or an integer).
+    """
+    _check_setup(problem, optimizer, sampler, record, n_traj, chunk, seed, diverge_threshold)
+    pk = problem.pack()
+    if sampler is None:
+        samp, B, drop_last = FIXED, 1, False
+    else:
+        samp, B, drop_last = sampler.code, sampler.batch_size, sampler.drop_last
+        check_n(pk.n, B)
+    S = steps_per_epoch(pk.n, B, drop_last)
+    T = _n_steps(n_epochs, n_steps, S)
+    k_every = _every(every, S, T)
+    th0 = _initial("theta0", theta0, n_traj, pk.dim)
+    mm0 = _initial("m0", m0, n_traj, pk.dim)
+    steps = k_every * np.arange(1, T // k_every + 1, dtype=np.int64)
+    sizes = np.minimum(pk.n - B * ((steps - 1) % S), B)
+    out = _run(pk, optimizer, samp, B, drop_last, int(seed), n_traj, T, k_every, float(diverge_threshold),
+               th0, mm0, tuple(record), len(steps), bool(stats_only), chunk)
+    settings = dict(problem=type(problem).__name__, optimizer=optimizer, sampler=sampler, n_traj=n_traj,
+                    n_steps=T, steps_per_epoch=S, seed=seed, every=k_every, record=tuple(record),
+                    stats_only=bool(stats_only), chunk=chunk, diverge_threshold=diverge_threshold)
+    records, mean, var, count, div_traj, div_at = out
+    return SimResult(records, mean, var, count, steps, sizes, div_traj, div_at, settings)
+
+def _run(pk, opt, samp, B, drop_last, seed, n_traj, T, every, thr, th0, mm0, record, R, stats_only, chunk):
+    kernel = get_kernel()
+    d = pk.dim
+    stats = {r: RunningStats(R, d if r in VECTOR_RECORDS else 1) for r in record}
+    kept: dict[str, list[np.ndarray]] = {r: [] for r in record}
+    div_traj, div_at = [], []
+    for start in range(0, n_traj, chunk):
+        c = min(chunk, n_traj - start)
+        outs = {r: np.full((c, R, d) if r in VECTOR_RECORDS else (c, R), np.nan) for r in record}
+        for r in RECORDABLES:
+            outs.setdefault(r, np.empty((c, 0, 0) if r in VECTOR_RECORDS else (c, 0)))
+        div = np.empty(c, dtype=np.int64)
+        rows = slice(start, start + c)
+        kernel(pk.code, pk.A, pk.v, pk.G, pk.h, pk.c, pk.noise_std, pk.loss, pk.grad,
+               samp, B, drop_last, opt.lr, opt.momentum, np.uint64(seed), start, T, every, thr,
+               th0 if len(th0) == 1 else th0[rows], mm0 if len(mm0) == 1 else mm0[rows],
+               outs["theta"], outs["velocity"], outs["grad"], outs["batch_loss"], outs["full_loss"], div)
+        for r in record:
+            stats[r].fold(outs[r])
+            if not stats_only:
+                kept[r].append(outs[r])
+        bad = np.flatnonzero(div >= 0)
+        div_traj.append(bad + start)
+        div_at.append(div[bad])
+    records = {} if stats_only else {r: np.concatenate(v) for r, v in kept.items()}
+    mean, var, count = {}, {}, {}
+    for r in record:
+        mean[r], var[r], count[r] = stats[r].result((d,) if r in VECTOR_RECORDS else ())
+    return records, mean, var, count, np.concatenate(div_traj), np.concatenate(div_at)

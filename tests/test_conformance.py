@@ -1,0 +1,114 @@
+"""The conformance checker on NumPy implementations: every fault caught, no false alarm."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from proofs import faulty
+from proofs.conformance import Reference, assert_conforms, check, identify
+from proofs.conformance.tolerance import gamma, operation_count, tolerance, unit_roundoff
+
+# 200 examples is the default; 100 keeps this file fast and still finds every fault (each is
+# found within the first ~30 examples for seed 0; see docs/conformance.md).
+N = 100
+
+
+@pytest.mark.parametrize("entry", faulty.CORRECT, ids=lambda e: e.name)
+def test_no_false_alarm_on_correct_implementations(entry):
+    result = check(entry.factory, entry.reference, N)
+    assert result.ok, str(result)
+
+
+@pytest.mark.parametrize("entry", faulty.FAULTS, ids=lambda e: e.name)
+def test_every_fault_is_caught(entry):
+    result = check(entry.factory, entry.reference, N)
+    assert not result.ok, f"{entry.name} ({entry.bug}) was not caught"
+    assert "step" in str(result) and result.counterexample.failure.step >= 1
+
+
+def test_catalogue_has_at_least_twelve_faults():
+    assert len(faulty.FAULTS) >= 12
+    assert len({e.bug for e in faulty.FAULTS}) == len(faulty.FAULTS)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_correct_implementation_passes_in_both_precisions(dtype):
+    entry = faulty.CORRECT[1]  # all knobs
+    assert check(entry.factory, entry.reference, 60, dtype=dtype).ok
+
+
+def test_check_is_deterministic_for_a_seed():
+    entry = faulty.FAULTS[1]
+    assert str(check(entry.factory, entry.reference, N, seed=3)) == str(check(entry.factory, entry.reference, N, seed=3))
+
+
+def test_counterexample_table_has_the_columns():
+    result = check(faulty.FAULTS[0].factory, faulty.FAULTS[0].reference, N)
+    text = str(result)
+    assert text.startswith("FAIL")
+    for column in ("step", "lr", "gradient", "expected", "actual", "difference"):
+        assert column in text
+
+
+def test_lr_placement_bug_needs_an_lr_change():
+    entry = next(e for e in faulty.FAULTS if e.name == "lr_inside_buffer")
+    sc = check(entry.factory, entry.reference, N).counterexample.scenario
+    assert len(set(sc.lrs)) > 1
+
+
+def test_assert_conforms_raises_with_the_counterexample():
+    entry = faulty.FAULTS[0]
+    with pytest.raises(AssertionError, match="difference"):
+        assert_conforms(entry.factory, entry.reference, N)
+    assert_conforms(faulty.CORRECT[0].factory, faulty.CORRECT[0].reference, 30)
+
+
+def test_wrong_reference_is_reported():
+    entry = faulty.CORRECT[0]  # PyTorch convention
+    assert not check(entry.factory, Reference.keras(0.9), N).ok
+    assert not check(entry.factory, Reference.ema(0.9), N).ok
+
+
+def test_identify_tells_the_families_apart():
+    torchlike = faulty._entry("", faulty.TorchLikeSGD, None, momentum=0.9, dampening=0.5, weight_decay=0.1).factory
+    names = [m.reference.name for m in identify(torchlike)]
+    assert names == ["pytorch(momentum=0.9, dampening=0.5, weight_decay=0.1)"]
+    keras = faulty._entry("", faulty.KerasLikeSGD, None, momentum=0.9, nesterov=True, weight_decay=0.01).factory
+    found = identify(keras)
+    assert [m.reference.name for m in found] == ["keras(momentum=0.9, nesterov=True, weight_decay=0.01)"]
+    assert "decoupled" in str(found) and "Nesterov" in str(found)
+
+
+def test_identify_finds_equivalent_conventions_and_nothing_for_a_fault():
+    names = {m.reference.convention.family for m in identify(faulty.CORRECT[0].factory)}
+    assert names == {"pytorch", "optax"}  # equal for any schedule (mathcore.conventions)
+    assert identify(faulty.FAULTS[0].factory) == []
+
+
+def test_tolerance_derivation():
+    assert unit_roundoff(np.float32) == 2.0 ** -24 and unit_roundoff(np.float64) == 2.0 ** -53
+    n = operation_count(3)
+    assert gamma(n, 2.0 ** -24) > n * 2.0 ** -24
+    tol = tolerance(np.array([1.0, 0.0]), 3, np.float32)
+    assert 1e-6 < tol[0] < 1e-4 and 0 < tol[1] < 1e-35
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(max_examples=0), "max_examples"), (dict(seed=-1), "seed"), (dict(max_steps=50), "max_steps")])
+def test_check_validates_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        check(faulty.CORRECT[0].factory, faulty.CORRECT[0].reference, **kwargs)
+
+
+def test_reference_validates_arguments():
+    with pytest.raises(ValueError, match="momentum"):
+        Reference.pytorch(momentum=-0.1)
+    with pytest.raises(ValueError, match="missing"):
+        Reference.pytorch(0.9, missing="ignore")
+    with pytest.raises(ValueError, match="ref"):
+        check(faulty.CORRECT[0].factory, "pytorch")
+
+
+def test_plugin_fixtures(conformance, optimizer_strategies):
+    assert conformance.check is check
+    assert hasattr(optimizer_strategies, "scenarios")

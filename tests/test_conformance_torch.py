@@ -1,0 +1,119 @@
+"""torch.optim.SGD against Reference.pytorch: every knob combination and code path.
+
+Real findings (torch 2.13.0, CPU), confirmed by hand below and pinned as expected failures:
+
+1. ``fused=True`` with momentum raises ``TypeError: expected Tensor as element 1 in argument 2,
+   but got NoneType`` when a parameter receives its first gradient after another parameter's
+   momentum buffer exists (``_fused_sgd`` only creates buffers when *all* are missing).
+2. ``foreach=True, nesterov=True`` (without maximize and weight decay) writes ``g + mu b`` into
+   the caller's ``p.grad`` (``torch._foreach_add_(device_grads, bufs)`` on the grads themselves);
+   the parameters are right, the gradient the user holds is not.
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from proofs import adapters  # noqa: E402
+from proofs.conformance import Reference, check, identify  # noqa: E402
+
+N = 40  # per combination; 80 combinations
+PATHS = {"for-loop": dict(foreach=False), "foreach": dict(foreach=True), "fused": dict(fused=True)}
+
+
+def _combos():
+    for mu, tau, nest, wd, mx in itertools.product((0.0, 0.9), (0.0, 0.5), (False, True), (0.0, 0.1), (False, True)):
+        if nest and (mu == 0 or tau != 0):
+            continue  # torch rejects: "Nesterov momentum requires a momentum and zero dampening"
+        yield dict(momentum=mu, dampening=tau, nesterov=nest, weight_decay=wd, maximize=mx)
+
+
+def _fused_late_gradient_bug(kw, path):
+    return path == "fused" and kw["momentum"] != 0
+
+
+def _foreach_grad_write_bug(kw, path):
+    return path == "foreach" and kw["nesterov"] and not kw["maximize"] and not kw["weight_decay"]
+
+
+def _copying(factory):
+    """Hand torch a copy of each gradient (hides in-place writes to p.grad)."""
+    def wrapped(params):
+        step = factory(params)
+        return lambda grads, lr: step([None if g is None else g.copy() for g in grads], lr)
+    wrapped.name, wrapped.dtype = factory.name + " [grads copied]", factory.dtype
+    return wrapped
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+@pytest.mark.parametrize("kw", list(_combos()), ids=lambda kw: ",".join(f"{k}={v}" for k, v in kw.items()))
+def test_torch_sgd_conforms(kw, path):
+    factory = adapters.torch(torch.optim.SGD, **kw, **PATHS[path])
+    ref = Reference.pytorch(**kw)
+    if _fused_late_gradient_bug(kw, path):  # finding 1: the math is right without late gradients
+        result = check(factory, ref, N, allow_missing=False)
+    elif _foreach_grad_write_bug(kw, path):  # finding 2: the math is right on copies
+        result = check(_copying(factory), ref, N)
+    else:
+        result = check(factory, ref, N)
+    assert result.ok, str(result)
+
+
+@pytest.mark.parametrize("kw", [dict(momentum=0.9), dict(momentum=0.9, nesterov=True, weight_decay=0.1),
+                                dict(momentum=0.9, dampening=0.5, maximize=True)])
+def test_torch_sgd_float32(kw):
+    assert check(adapters.torch(torch.optim.SGD, dtype=np.float32, foreach=False, **kw),
+                 Reference.pytorch(**kw), 60).ok
+
+
+def test_state_dict_round_trip_keeps_the_buffer():
+    assert check(adapters.torch(torch.optim.SGD, roundtrip=True, momentum=0.9, dampening=0.5),
+                 Reference.pytorch(0.9, 0.5), 60).ok
+
+
+def test_forgetful_optimizer_is_caught_by_the_round_trip():
+    from proofs.faulty import torch_faults
+    (entry,) = torch_faults()
+    assert not check(entry.factory, entry.reference, 60).ok
+
+
+def test_identify_torch_sgd():
+    found = identify(adapters.torch(torch.optim.SGD, momentum=0.9, dampening=0.5, weight_decay=0.01))
+    assert [m.reference.name for m in found] == ["pytorch(momentum=0.9, dampening=0.5, weight_decay=0.01)"]
+    assert "dampening 0.5 (skipped on the first step)" in str(found) and "coupled" in str(found)
+
+
+@pytest.mark.xfail(strict=True, reason="torch 2.13 finding 1: fused SGD crashes on a late first gradient")
+def test_fused_sgd_with_late_first_gradient():
+    result = check(adapters.torch(torch.optim.SGD, momentum=0.9, fused=True), Reference.pytorch(0.9), N)
+    assert result.ok, str(result)
+
+
+@pytest.mark.xfail(strict=True, raises=TypeError, reason="torch 2.13 finding 1, by hand")
+def test_fused_sgd_late_first_gradient_by_hand():
+    a, b = torch.nn.Parameter(torch.zeros(3)), torch.nn.Parameter(torch.zeros(3))
+    opt = torch.optim.SGD([a, b], lr=0.1, momentum=0.9, fused=True)
+    a.grad = torch.ones(3)
+    opt.step()  # b has no gradient yet: only a gets a buffer
+    a.grad, b.grad = torch.ones(3), torch.ones(3)
+    opt.step()  # TypeError: expected Tensor as element 1 in argument 2, but got NoneType
+
+
+@pytest.mark.xfail(strict=True, reason="torch 2.13 finding 2: foreach Nesterov writes g + mu b into p.grad")
+def test_foreach_nesterov_leaves_the_gradient_alone():
+    result = check(adapters.torch(torch.optim.SGD, momentum=0.9, nesterov=True, foreach=True),
+                   Reference.pytorch(0.9, nesterov=True), N)
+    assert result.ok, str(result)
+
+
+@pytest.mark.xfail(strict=True, reason="torch 2.13 finding 2, by hand")
+def test_foreach_nesterov_gradient_by_hand():
+    p = torch.nn.Parameter(torch.zeros(3))
+    opt = torch.optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True, foreach=True)
+    p.grad = torch.ones(3)
+    opt.step()
+    assert torch.equal(p.grad, torch.ones(3)), f"p.grad became {p.grad.tolist()}"  # [1.9, 1.9, 1.9]

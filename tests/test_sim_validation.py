@@ -1,0 +1,54 @@
+"""Bad input raises ValueError naming the parameter and the allowed range."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sim
+
+X = np.arange(12.0).reshape(6, 2)
+P = sim.LeastSquares(X, np.ones(6))
+OPT = sim.HeavyBall(0.1, 0.5)
+SMP = sim.Sampler("reshuffle", 2)
+
+
+@pytest.mark.parametrize(
+    "make, word",
+    [
+        (lambda: sim.HeavyBall(0.0), "lr"),
+        (lambda: sim.HeavyBall(-1.0), "lr"),
+        (lambda: sim.HeavyBall(0.1, 1.5), "momentum"),
+        (lambda: sim.HeavyBall(0.1, -0.1), "momentum"),
+        (lambda: sim.SGD(float("nan")), "lr"),
+        (lambda: sim.Sampler("shuffle", 2), "sampler"),
+        (lambda: sim.Sampler("reshuffle", 0), "batch_size"),
+        (lambda: sim.simulate(P, OPT, sim.Sampler("fixed", 7), n_epochs=1), "batch_size"),
+        (lambda: sim.LeastSquares(X, np.ones(5)), "y"),
+        (lambda: sim.LeastSquares(np.array([[np.nan, 1.0]]), [1.0]), "X"),
+        (lambda: sim.Quadratic(np.ones((2, 3))), "H"),
+        (lambda: sim.Quadratic([[1.0, 2.0], [0.0, 1.0]]), "symmetric"),
+        (lambda: sim.Quadratic(np.eye(2), noise_std=-1), "noise_std"),
+        (lambda: sim.simulate(P, OPT, SMP), "n_epochs"),
+        (lambda: sim.simulate(P, OPT, SMP, n_epochs=1, n_steps=2), "n_epochs"),
+        (lambda: sim.simulate(P, OPT, SMP, n_steps=0), "n_steps"),
+        (lambda: sim.simulate(P, OPT, SMP, n_steps=3, n_traj=0), "n_traj"),
+        (lambda: sim.simulate(P, OPT, SMP, n_steps=3, seed=-1), "seed"),
+        (lambda: sim.simulate(P, OPT, SMP, n_steps=3, theta0=[1.0]), "theta0"),
+        (lambda: sim.simulate(P, OPT, SMP, n_steps=3, m0=np.ones((2, 2)), n_traj=3), "m0"),
+        (lambda: sim.simulate(P, OPT, SMP, n_steps=3, theta0=[np.inf, 0]), "theta0"),
+        (lambda: sim.simulate(P, OPT, SMP, n_steps=3, record=("loss",)), "record"),
+        (lambda: sim.simulate(P, OPT, SMP, n_steps=3, every="month"), "every"),
+        (lambda: sim.simulate(P, OPT, SMP, n_steps=3, every=4), "every"),
+        (lambda: sim.simulate(P, OPT, SMP, n_steps=3, chunk=0), "chunk"),
+        (lambda: sim.simulate(P, OPT, "reshuffle", n_steps=3), "sampler"),
+        (lambda: sim.simulate(sim.Quadratic(np.eye(2)), OPT, SMP, n_steps=3), "sampler"),
+        (lambda: sim.simulate("lsq", OPT, SMP, n_steps=3), "problem"),
+        (lambda: sim.simulate(P, "sgd", SMP, n_steps=3), "optimizer"),
+        (lambda: sim.heavy_ball_stream(np.ones(3), 0.1), "grads"),
+        (lambda: sim.epoch_order(SMP, 6, 0, -1, 0), "traj"),
+        (lambda: sim.FiniteSum(1, 2, X, 2), "loss"),
+    ],
+)
+def test_bad_input_raises_value_error_naming_parameter(make, word):
+    with pytest.raises(ValueError, match=word):
+        make()
