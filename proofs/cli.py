@@ -14,6 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from proofs import cli_conformance
 from proofs.catalog import KINDS, RunConfig
 
 __all__ = ["main"]
@@ -68,7 +69,14 @@ def _cmd_report(args) -> int:
 
     cfg = RunConfig(quick=args.quick, seed=args.seed, make_figures=True)
     results = run_claims(_select(args.claims), cfg, KINDS, progress=not args.no_progress)
-    doc = write_report(results, cfg, Path(args.out))
+    matrix = None
+    if not args.no_conformance:
+        from proofs.conformance import conformance_matrix
+
+        if not args.no_progress:
+            print("conformance matrix: installed implementations x conventions ...", file=sys.stderr)
+        matrix = conformance_matrix(max_examples=25 if args.quick else 100, seed=args.seed)
+    doc = write_report(results, cfg, Path(args.out), matrix)
     print(_table(results, KINDS))
     print(f"report: {Path(args.out) / 'index.html'}  data: {Path(args.out) / 'results.json'}")
     return 0 if doc["status"] == "pass" else 1
@@ -93,9 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(sp)
     sp.add_argument("--out", default="report", help="output directory (default: ./report)")
     sp.add_argument("--quick", action="store_true", help="smaller Monte Carlo samples (well under a minute)")
+    sp.add_argument("--no-conformance", action="store_true", help="skip the optimizer conformance matrix")
     sp.set_defaults(func=_cmd_report)
-    from proofs import cli_conformance
-
     cli_conformance.add_subcommands(sub)
     for name in ("check", "identify"):
         sub.choices[name].set_defaults(func=cli_conformance.run)

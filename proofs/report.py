@@ -51,8 +51,9 @@ def _save_figures(res: ClaimResult, out: Path) -> dict[int, list[str]]:
     return paths
 
 
-def results_document(results: list[ClaimResult], cfg: RunConfig, figure_paths=None) -> dict:
-    """The JSON-serialisable record of a run."""
+def results_document(results: list[ClaimResult], cfg: RunConfig, figure_paths=None,
+                     conformance: dict | None = None) -> dict:
+    """The JSON-serialisable record of a run (``conformance``: implementation -> reference -> bool)."""
     figure_paths = figure_paths or {}
     claims = []
     for res in results:
@@ -82,6 +83,7 @@ def results_document(results: list[ClaimResult], cfg: RunConfig, figure_paths=No
         "python": platform.python_version(),
         "status": "pass" if all(r.passed for r in results) else "fail",
         "claims": claims,
+        "conformance": conformance,
     }
 
 
@@ -146,8 +148,25 @@ def _summary_html(doc: dict) -> str:
     return f"<table><tr><th>claim</th><th>statement</th>{head}<th>status</th></tr>{''.join(rows)}</table>"
 
 
+def _conformance_html(matrix: dict | None) -> str:
+    """Installed implementations x momentum conventions: which references each one matches."""
+    if not matrix:
+        return ""
+    refs = list(next(iter(matrix.values())))
+    head = "".join(f"<th>{html.escape(r)}</th>" for r in refs)
+    rows = "".join(
+        f"<tr><td>{html.escape(impl)}</td>" + "".join(
+            f"<td class='{'pass' if ok else ''}'>{'match' if ok else '·'}</td>" for ok in row.values()) + "</tr>"
+        for impl, row in matrix.items())
+    return ("<section id='conformance'><h2>Conformance matrix</h2><p>Each implementation checked against each "
+            "reference convention with Hypothesis-generated gradient streams and changing learning rates "
+            "(<code>proofs.conformance.check</code>); 'match' means no disagreement beyond the derived "
+            "floating-point tolerance. Conventions that agree only for a constant learning rate do not match.</p>"
+            f"<table><tr><th>implementation</th>{head}</tr>{rows}</table></section>")
+
+
 def render_html(doc: dict) -> str:
-    body = "".join(_claim_html(c) for c in doc["claims"])
+    body = "".join(_claim_html(c) for c in doc["claims"]) + _conformance_html(doc.get("conformance"))
     mode = "quick" if doc["config"]["quick"] else "default"
     return (
         "<!doctype html><html><head><meta charset='utf-8'><title>optproof report</title>"
@@ -162,12 +181,12 @@ def render_html(doc: dict) -> str:
     )
 
 
-def write_report(results: list[ClaimResult], cfg: RunConfig, out: Path) -> dict:
+def write_report(results: list[ClaimResult], cfg: RunConfig, out: Path, conformance: dict | None = None) -> dict:
     """Write index.html, results.json and figures/ into ``out``; return the results document."""
     out = Path(out)
     (out / "figures").mkdir(parents=True, exist_ok=True)
     figure_paths = {res.claim.id: _save_figures(res, out) for res in results}
-    doc = results_document(results, cfg, figure_paths)
+    doc = results_document(results, cfg, figure_paths, conformance)
     (out / "results.json").write_text(json.dumps(doc, indent=2))
     (out / "index.html").write_text(render_html(doc))
     return doc

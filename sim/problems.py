@@ -135,54 +135,18 @@ def batch_mean(g, loss_sum, nb):
     return loss_sum / nb
 
 
-@njit(inline="always")
-def row_dot(X, i, theta):
-    """x_iᵀθ in the fixed 8-lane order LANES: lane l sums j ≡ l (mod 8) in increasing j from 0.0,
-    then the lanes are added in the fixed tree ((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7)).
-
-    A fixed order (not fastmath): LLVM maps the lanes onto SIMD registers, and every build, thread
-    count and chunking gives the same bits; ``sim.reference.lane_dot`` evaluates the same order.
-    """
-    d = theta.shape[0]
-    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
-    j = 0
-    while j + 8 <= d:
-        s0 += X[i, j] * theta[j]
-        s1 += X[i, j + 1] * theta[j + 1]
-        s2 += X[i, j + 2] * theta[j + 2]
-        s3 += X[i, j + 3] * theta[j + 3]
-        s4 += X[i, j + 4] * theta[j + 4]
-        s5 += X[i, j + 5] * theta[j + 5]
-        s6 += X[i, j + 6] * theta[j + 6]
-        s7 += X[i, j + 7] * theta[j + 7]
-        j += 8
-    if j < d:
-        s0 += X[i, j] * theta[j]
-    if j + 1 < d:
-        s1 += X[i, j + 1] * theta[j + 1]
-    if j + 2 < d:
-        s2 += X[i, j + 2] * theta[j + 2]
-    if j + 3 < d:
-        s3 += X[i, j + 3] * theta[j + 3]
-    if j + 4 < d:
-        s4 += X[i, j + 4] * theta[j + 4]
-    if j + 5 < d:
-        s5 += X[i, j + 5] * theta[j + 5]
-    if j + 6 < d:
-        s6 += X[i, j + 6] * theta[j + 6]
-    return ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7))
-
-
 @njit(cache=True)
 def lsq_batch(X, y, order, lo, hi, theta, g):
-    """g = (1/|b|)Σ_{p=lo}^{hi−1} r_i x_i, returns (1/|b|)Σ ½r_i², r_i = row_dot(x_i, θ) − y_i, i = order[p]."""
+    """g = (1/|b|)Σ_{p=lo}^{hi−1} r_i x_i, returns (1/|b|)Σ ½r_i², r_i = (Σ_j x_ij θ_j) − y_i, i = order[p]."""
     d = theta.shape[0]
-    for j in range(d):
-        g[j] = 0.0
+    g[:] = 0.0
     loss = 0.0
     for p in range(lo, hi):
         i = order[p]
-        r = row_dot(X, i, theta) - y[i]
+        s = 0.0
+        for j in range(d):
+            s += X[i, j] * theta[j]
+        r = s - y[i]
         loss += 0.5 * r * r
         for j in range(d):
             g[j] += r * X[i, j]
@@ -194,7 +158,10 @@ def lsq_loss(X, y, theta):
     """(1/N)Σ_i ½ r_i², accumulated in index order."""
     loss = 0.0
     for i in range(X.shape[0]):
-        r = row_dot(X, i, theta) - y[i]
+        s = 0.0
+        for j in range(theta.shape[0]):
+            s += X[i, j] * theta[j]
+        r = s - y[i]
         loss += 0.5 * r * r
     return loss / X.shape[0]
 

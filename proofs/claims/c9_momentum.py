@@ -115,8 +115,8 @@ def _impulse_figure(responses, lr):
     fig, ax = new_figure()
     for decay, (m_imp, weights, *_rest) in responses.items():
         t = np.arange(1, m_imp.size + 1)
-        ax.semilogy(t, lr * weights, "-", label=rf"theory $\eta\lambda^{{t-1}}$, $\lambda$={decay}")
-        ax.semilogy(t[::4], -m_imp[::4], "o", ms=4, label=f"simulated $-m_t$, λ={decay}")
+        line, = ax.semilogy(t, lr * weights, "-", label=rf"theory $\eta\lambda^{{t-1}}$, $\lambda$={decay}")
+        ax.semilogy(t[::4], -m_imp[::4], "o", ms=4, color=line.get_color(), label=f"simulated $-m_t$, λ={decay}")
     ax.set_xlabel("step t")
     ax.set_ylabel(r"weight of $g_1$ in $-m_t$")
     ax.set_title("Velocity = decayed sum of past gradients (impulse g_1 = 1)")

@@ -1,0 +1,42 @@
+"""The layering rules: mathcore is SymPy + NumPy, sim is Numba + NumPy (no SymPy), neither imports proofs."""
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STDLIB = set(sys.stdlib_module_names)
+ALLOWED = {
+    "mathcore": {"numpy", "sympy", "mathcore"},
+    "sim": {"numpy", "numba", "sim", "mathcore.validation"},
+}
+
+
+def _imports(path: Path):
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            yield node.module
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_package_imports_only_its_layer(package):
+    allowed = ALLOWED[package]
+    for path in sorted((ROOT / package).glob("*.py")):
+        for name in _imports(path):
+            top = name.split(".")[0]
+            ok = top in STDLIB or top == "__future__" or any(name == a or name.startswith(a + ".") or top == a
+                                                              for a in allowed if "." not in a) \
+                or name in allowed
+            assert ok, f"{path.name} imports {name}, outside the {package} layer"
+
+
+def test_importing_sim_does_not_load_sympy():
+    code = "import sys, sim; print('sympy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "False"
