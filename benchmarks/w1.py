@@ -42,21 +42,27 @@ def run_optproof(X, y, n_traj, epochs):
 
 
 def run_numpy(X, y, n_traj, epochs, seed=1):
+    """Vectorised over trajectories; batch rows gathered with np.take into preallocated buffers."""
     rng = np.random.default_rng(seed)
     G, h, c = X.T @ X / N, X.T @ y / N, y @ y / (2 * N)
     theta = np.zeros((n_traj, D))
     m = np.zeros((n_traj, D))
     base = np.broadcast_to(np.arange(N), (n_traj, N))
     losses = np.empty((epochs, n_traj))
+    Xb, yb = np.empty((n_traj, B, D)), np.empty((n_traj, B))
+    r, g = np.empty((n_traj, B)), np.empty((n_traj, D))
     for e in range(epochs):
         perms = rng.permuted(base, axis=1)
         for s in range(N // B):
             idx = perms[:, s * B : (s + 1) * B]
-            Xb = X[idx]  # (n, B, d)
-            r = np.matmul(Xb, theta[:, :, None])[:, :, 0] - y[idx]
-            g = np.matmul(r[:, None, :], Xb)[:, 0, :] / B
+            np.take(X, idx, axis=0, out=Xb)  # (n, B, d)
+            np.take(y, idx, out=yb)
+            np.einsum("nbd,nd->nb", Xb, theta, out=r)
+            r -= yb
+            np.einsum("nb,nbd->nd", r, Xb, out=g)
+            g *= ETA / B
             m *= LAM
-            m -= ETA * g
+            m -= g
             theta += m
         losses[e] = np.einsum("nd,nd->n", theta, 0.5 * theta @ G - h) + c
     return losses.mean(axis=1), losses.var(axis=1, ddof=1)

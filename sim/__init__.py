@@ -7,8 +7,10 @@ mean/variance), ``simulate`` (entry point), ``reference`` (plain NumPy/Python re
 """
 from __future__ import annotations
 
+from . import _cache
 from .optimizers import SGD, HeavyBall, heavy_ball_stream
 from .problems import FiniteSum, LeastSquares, Quadratic
+from . import rng
 from .samplers import SAMPLER_KINDS, Sampler, epoch_batches, epoch_order
 from .simulate import RECORDABLES, SimResult, simulate
 
@@ -17,6 +19,8 @@ __all__ = [
     "SAMPLER_KINDS", "Sampler", "epoch_batches", "epoch_order", "RECORDABLES", "SimResult",
     "simulate", "warmup",
 ]
+
+_cache.refresh(rng.mix64.stats.cache_path)  # before anything is compiled or loaded from the cache
 
 
 def warmup() -> None:

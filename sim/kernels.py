@@ -25,10 +25,9 @@ import math
 import numpy as np
 from numba import njit, prange, types
 
-from .optimizers import hb_step
 from .problems import (
     FSUM, GRAD_FT, LOSS_FT, LSQ_EXACT, LSQ_GRAM, QUAD,
-    fsum_batch, fsum_loss, lsq_batch, lsq_loss, quad_eval,
+    fsum_batch, fsum_loss, lsq_loss, quad_eval,
 )
 from .rng import NOISE_STREAM, SAMPLER_STREAM, std_normal, stream_key
 from .samplers import fill_order, steps_per_epoch
@@ -49,16 +48,20 @@ def full_loss(prob, A, v, G, h, c, lossf, theta, scratch):
 @njit(cache=True)
 def batch_step_grad(prob, A, v, G, h, lossf, gradf, order, lo, hi, theta, g, need_loss):
     """Write g_t for the batch order[lo:hi] into ``g``; return the batch loss L_b(θ)."""
-    if prob == LSQ_GRAM or prob == LSQ_EXACT:
-        return lsq_batch(A, v, order, lo, hi, theta, g)
     if prob == QUAD:
         return quad_eval(G, h, theta, g)
     return fsum_batch(lossf, gradf, A, order, lo, hi, theta, g, need_loss)
 
 
 @njit(cache=True)
-def write_record(r, theta, m, g, bl, fl, o_th, o_m, o_g, o_bl, o_fl):
-    """Store record r into every output that is not empty (shape[0] == 0 means "not recorded")."""
+def record_step(r, prob, A, v, G, h, c, lossf, theta, m, g, bl, scratch, o_th, o_m, o_g, o_bl, o_fl):
+    """At a record step: L(θ) if recorded, then store record r into every output that is not
+    empty (shape[0] == 0 means "not recorded"); return True if the recorded loss is not finite."""
+    fl = 0.0
+    if o_fl.shape[0] > 0:
+        fl = full_loss(prob, A, v, G, h, c, lossf, theta, scratch)
+        if not math.isfinite(fl):
+            return True
     if o_th.shape[0] > 0:
         o_th[r, :] = theta
     if o_m.shape[0] > 0:
@@ -69,15 +72,25 @@ def write_record(r, theta, m, g, bl, fl, o_th, o_m, o_g, o_bl, o_fl):
         o_bl[r] = bl
     if o_fl.shape[0] > 0:
         o_fl[r] = fl
+    return False
 
 
 @njit(cache=True)
 def trajectory(prob, A, v, G, h, c, noise_std, lossf, gradf, samp, B, drop_last, lr, lam,
                skey, nkey, T, every, thr, theta, m, o_th, o_m, o_g, o_bl, o_fl):
-    """Run one trajectory for T steps from (θ, m) in place; return its divergence step or −1."""
+    """Run one trajectory for T steps from (θ, m) in place; return its divergence step or −1.
+
+    Least squares has its batch step written out in the step loop: per example i = order[p],
+    r = (((0 + x_i0θ_0) + x_i1θ_1) + …) − y_i, L_b += ½r·r, g_j += r·x_ij in batch order, then
+    g_j /= |b|, L_b /= |b| — the same IEEE operations in the same order as ``sim.reference``.
+    That path calls no other compiled function per step (a call passing arrays costs atomic
+    reference-count updates, on arrays shared by all threads); ``fill_order`` runs once per
+    epoch and ``record_step`` only at record steps.
+    """
     N = A.shape[0]
     d = theta.shape[0]
     S = steps_per_epoch(N, B, drop_last)
+    lsq = prob == LSQ_GRAM or prob == LSQ_EXACT
     g = np.empty(d)
     scratch = np.empty(d)
     order = np.empty(N, dtype=np.int64)
@@ -89,22 +102,37 @@ def trajectory(prob, A, v, G, h, c, noise_std, lossf, gradf, samp, B, drop_last,
         for s in range(min(S, T - t)):
             t += 1
             lo = s * B
-            bl = batch_step_grad(prob, A, v, G, h, lossf, gradf, order, lo, min(lo + B, N), theta, g, need_bl)
-            if noise_std > 0.0:
+            hi = min(lo + B, N)
+            if lsq:
                 for j in range(d):
-                    g[j] += noise_std * std_normal(nkey, t, j)
-            hb_step(theta, m, g, lr, lam)
+                    g[j] = 0.0
+                bl = 0.0
+                for p in range(lo, hi):
+                    i = np.uint64(order[p])  # unsigned: no negative-index wraparound code
+                    acc = 0.0
+                    for j in range(d):
+                        acc += A[i, j] * theta[j]
+                    r = acc - v[i]
+                    bl += 0.5 * r * r
+                    for j in range(d):
+                        g[j] += r * A[i, j]
+                bl /= hi - lo
+                for j in range(d):
+                    g[j] /= hi - lo
+            else:
+                bl = batch_step_grad(prob, A, v, G, h, lossf, gradf, order, lo, hi, theta, g, need_bl)
+                if noise_std > 0.0:
+                    for j in range(d):
+                        g[j] += noise_std * std_normal(nkey, t, j)
             bad = not math.isfinite(bl)
-            for j in range(d):
+            for j in range(d):  # heavy ball (as optimizers.hb_step) and the divergence test
+                m[j] = lam * m[j] - lr * g[j]
+                theta[j] = theta[j] + m[j]
                 if not abs(theta[j]) <= thr:
                     bad = True
             if not bad and t % every == 0:
-                fl = 0.0
-                if o_fl.shape[0] > 0:
-                    fl = full_loss(prob, A, v, G, h, c, lossf, theta, scratch)
-                    bad = not math.isfinite(fl)
-                if not bad:
-                    write_record(t // every - 1, theta, m, g, bl, fl, o_th, o_m, o_g, o_bl, o_fl)
+                bad = record_step(t // every - 1, prob, A, v, G, h, c, lossf, theta, m, g, bl, scratch,
+                                  o_th, o_m, o_g, o_bl, o_fl)
             if bad:
                 return t
         epoch += 1

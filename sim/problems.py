@@ -13,7 +13,8 @@
   compiled (and cached) once for every finite sum.
 
 Batch gradient g = (1/|b|)Σ_{i∈b}∇ℓ_i, batch loss L_b = (1/|b|)Σ_{i∈b}ℓ_i (claim C4/C5),
-both accumulated in batch order.
+both accumulated in batch order.  The least-squares batch step itself lives in
+``sim.kernels.trajectory`` (written out in the step loop for speed); ``lsq_loss`` is the full loss.
 """
 from __future__ import annotations
 
@@ -133,24 +134,6 @@ def batch_mean(g, loss_sum, nb):
     for j in range(g.shape[0]):
         g[j] /= nb
     return loss_sum / nb
-
-
-@njit(cache=True)
-def lsq_batch(X, y, order, lo, hi, theta, g):
-    """g = (1/|b|)Σ_{p=lo}^{hi−1} r_i x_i, returns (1/|b|)Σ ½r_i², r_i = (Σ_j x_ij θ_j) − y_i, i = order[p]."""
-    d = theta.shape[0]
-    g[:] = 0.0
-    loss = 0.0
-    for p in range(lo, hi):
-        i = order[p]
-        s = 0.0
-        for j in range(d):
-            s += X[i, j] * theta[j]
-        r = s - y[i]
-        loss += 0.5 * r * r
-        for j in range(d):
-            g[j] += r * X[i, j]
-    return batch_mean(g, loss, hi - lo)
 
 
 @njit(cache=True)

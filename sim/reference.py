@@ -35,13 +35,15 @@ def draw_u64(key: int, counter: int) -> int:
     return mix64((key + (counter + 1) * GAMMA) & MASK)
 
 
-def uniform_int(u: int, n: int) -> int:
-    """Lemire multiply-shift with rejection, as ``sim.rng.uniform_int``."""
-    m = (u >> 32) * n
+def uniform_int32(u: int, q: int, n: int) -> int:
+    """Draw q's bounded integer in [0, n) from word u, as ``sim.rng.uniform_int32(half32(u, q), n, u)``."""
+    x = (u & 0xFFFFFFFF) if q & 1 else u >> 32
+    m = x * n
     t = ((1 << 32) - n) % n
+    v = u ^ x
     while (m & 0xFFFFFFFF) < t:
-        u = mix64((u + GAMMA) & MASK)
-        m = (u >> 32) * n
+        v = mix64((v + GAMMA) & MASK)
+        m = (v >> 32) * n
     return m >> 32
 
 
@@ -56,12 +58,17 @@ def std_normal(key: int, block: int, j: int) -> float:
 def epoch_order(kind: str, n: int, seed: int, traj: int, epoch: int) -> list[int]:
     """Epoch ``epoch``'s index sequence: Fisher–Yates / i.i.d. / identity (see ``sim.samplers``)."""
     key = stream_key(seed, traj, 0)
+
+    def draw(q: int, bound: int) -> int:  # draw q of the epoch: a 32-bit half of word q >> 1
+        return uniform_int32(draw_u64(key, (epoch << 32) | (q >> 1)), q, bound)
+
     if kind == "replacement":
-        return [uniform_int(draw_u64(key, (epoch << 32) | j), n) for j in range(n)]
+        return [draw(q, n) for q in range(n)]
     order = list(range(n))
     if kind == "reshuffle":
-        for j in range(n - 1, 0, -1):
-            r = uniform_int(draw_u64(key, (epoch << 32) | j), j + 1)
+        for q in range(n - 1):
+            j = n - 1 - q
+            r = draw(q, j + 1)
             order[j], order[r] = order[r], order[j]
     return order
 

@@ -20,11 +20,11 @@ import numpy as np
 from numba import njit
 
 from mathcore.validation import check_choice, check_int
-from .rng import SAMPLER_STREAM, counter_of, draw_u64, stream_key, uniform_int
+from .rng import SAMPLER_STREAM, counter_of, draw_u64, half32, stream_key, uniform_int32
 
 RESHUFFLE, REPLACEMENT, FIXED = 0, 1, 2
 SAMPLER_KINDS = {"reshuffle": RESHUFFLE, "replacement": REPLACEMENT, "fixed": FIXED}
-MAX_N = 1 << 31
+MAX_N = 1 << 31  # < 2^32: bounded draws use 32-bit halves
 
 
 @dataclass(frozen=True)
@@ -72,19 +72,28 @@ def steps_per_epoch(n, b, drop_last):
 def fill_order(kind, key, epoch, order):
     """Write epoch ``epoch``'s index sequence into ``order`` (length N) from stream ``key``.
 
-    Draw j of the epoch uses counter (epoch << 32) | j.  Reshuffle: for j = N−1..1 swap
-    order[j] with order[r], r uniform in [0, j] (Fisher–Yates); replacement: order[j] uniform in [0, N).
+    Draw q of the epoch is uniform_int32(half32(u, q), n, u), u = word q >> 1 of the epoch,
+    counter (epoch << 32) | (q >> 1): two draws per 64-bit word.  Reshuffle: for j = N−1..1,
+    draw q = N−1−j, swap order[j] with order[r], r uniform in [0, j] (Fisher–Yates);
+    replacement: order[q] uniform in [0, N) (draw q).
     """
     n = order.shape[0]
     if kind == REPLACEMENT:
-        for j in range(n):
-            order[j] = uniform_int(draw_u64(key, counter_of(epoch, j)), n)
+        u = np.uint64(0)
+        for q in range(n):
+            if q & 1 == 0:
+                u = draw_u64(key, counter_of(epoch, q >> 1))
+            order[q] = uniform_int32(half32(u, q), n, u)
         return
     for j in range(n):
         order[j] = j
     if kind == RESHUFFLE:
-        for j in range(n - 1, 0, -1):
-            r = uniform_int(draw_u64(key, counter_of(epoch, j)), j + 1)
+        u = np.uint64(0)
+        for q in range(n - 1):
+            if q & 1 == 0:
+                u = draw_u64(key, counter_of(epoch, q >> 1))
+            j = n - 1 - q
+            r = uniform_int32(half32(u, q), j + 1, u)
             tmp = order[j]
             order[j] = order[r]
             order[r] = tmp

@@ -15,7 +15,7 @@ import pytest
 
 import sim
 from sim import reference as ref
-from sim.rng import draw_u64, std_normal, stream_key, uniform_int
+from sim.rng import draw_u64, half32, std_normal, stream_key, uniform_int32
 
 ALL = sim.RECORDABLES
 
@@ -109,19 +109,22 @@ def test_rng_matches_python_integers():
         for c in [0, 1, 2**32 + 7, 2**63]:
             u = draw_u64(key, np.uint64(c))
             assert int(u) == ref.draw_u64(int(key), c)
-            for n in [1, 2, 3, 1000, 2**31 + 11, 2**32]:
-                assert uniform_int(np.uint64(u), n) == ref.uniform_int(int(u), n)
+            for q in (0, 1):
+                for n in [1, 2, 3, 1000, 2**31 + 11, 2**32]:
+                    uu = np.uint64(u)  # Numba returns uint64 as a Python int
+                    assert uniform_int32(half32(uu, q), n, uu) == ref.uniform_int32(int(u), q, n)
         assert std_normal(key, 3, 4) == ref.std_normal(int(key), 3, 4)
 
 
-def test_uniform_int_rejection_path_is_exact():
-    # n = 3·2^30: (2^32 − n) % n = 2^30, so words with low product < 2^30 are rejected and redrawn
+def test_uniform_int32_rejection_path_is_exact():
+    # n = 3·2^30: (2^32 − n) % n = 2^30, so halves with low product < 2^30 are rejected and redrawn
     n = 3 * 2**30
-    hits = [c for c in range(2000) if ((ref.draw_u64(99, c) >> 32) * n & 0xFFFFFFFF) < 2**30]
+    half = lambda u, q: (u & 0xFFFFFFFF) if q else u >> 32  # noqa: E731
+    hits = [(c, q) for c in range(2000) for q in (0, 1) if (half(ref.draw_u64(99, c), q) * n & 0xFFFFFFFF) < 2**30]
     assert hits, "expected some rejections for this n"
-    for c in hits:
+    for c, q in hits:
         u = ref.draw_u64(99, c)
-        assert uniform_int(np.uint64(u), n) == ref.uniform_int(u, n) < n
+        assert uniform_int32(half32(np.uint64(u), q), n, np.uint64(u)) == ref.uniform_int32(u, q, n) < n
 
 
 def test_divergence_is_reported_and_excluded_from_statistics():

@@ -58,3 +58,16 @@ def test_stats_only_is_bitwise_identical_across_chunk_sizes():
 def test_import_sim_does_not_import_sympy():
     code = "import sys, sim; sim.warmup(); sys.exit('sympy' in sys.modules)"
     subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=str(ROOT)), cwd=ROOT, check=True)
+
+
+def test_cache_refresh_drops_only_sim_entries_when_sources_change(tmp_path):
+    from sim import _cache
+
+    for name in ("kernels.trajectory-1.py311.nbi", "rng.mix64-2.py311.1.nbc", "other.f-3.py311.nbi"):
+        (tmp_path / name).write_text("x")
+    assert _cache.refresh(tmp_path)  # no stamp yet: sim entries dropped, stamp written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.f-3.py311.nbi", _cache.STAMP]
+    (tmp_path / "kernels.trajectory-1.py311.nbi").write_text("x")
+    assert not _cache.refresh(tmp_path)  # sources unchanged: entries kept
+    (tmp_path / _cache.STAMP).write_text("digest of older sources")
+    assert _cache.refresh(tmp_path) and not (tmp_path / "kernels.trajectory-1.py311.nbi").exists()
