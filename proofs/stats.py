@@ -26,7 +26,7 @@ import numpy as np
 
 from mathcore.validation import check_array, check_real
 
-__all__ = ["SUITE_ALPHA", "ALPHA_PER_CHECK", "Comparison", "compare", "compare_mean", "critical_z"]
+__all__ = ["SUITE_ALPHA", "ALPHA_PER_CHECK", "Comparison", "compare", "compare_mean", "critical_z", "comparisons_outcome"]
 
 SUITE_ALPHA = 1e-3
 ALPHA_PER_CHECK = 5e-5  # 20 statistical checks fit in the budget
@@ -72,10 +72,20 @@ class Comparison:
             return math.nan
         return critical_z(self.alpha) * self.se / abs(self.theory)
 
+    def flags_relative_error(self, rel: float) -> bool:
+        """Would this very estimate have failed had the theory value been off by ``±rel`` (relative)?
+
+        The power statement of the harness: with the default sample sizes a 2% error in a theory
+        value is flagged when ``|estimate − (1 ± 0.02)·theory| > z_crit·se`` for both signs.
+        """
+        z = critical_z(self.alpha)
+        return all(abs(self.estimate - self.theory * (1 + s * rel)) > z * self.se for s in (1, -1))
+
     def as_dict(self) -> dict:
         d = asdict(self)
         d.update(z=self.z, ci=list(self.ci), passed=self.passed,
-                 detectable_relative_error=self.detectable_relative_error)
+                 detectable_relative_error=self.detectable_relative_error,
+                 flags_2pct_error=self.flags_relative_error(0.02) if self.theory != 0.0 else None)
         return d
 
     def __str__(self) -> str:
@@ -99,3 +109,21 @@ def compare_mean(name: str, samples, theory: float, alpha: float = ALPHA_PER_CHE
     x = check_array("samples", samples, ndim=1, min_size=2)
     se = float(np.std(x, ddof=1) / math.sqrt(x.size))
     return compare(name, float(np.mean(x)), se, theory, x.size, alpha)
+
+
+def comparisons_outcome(comps: list[Comparison], what: str, extra: dict | None = None,
+                        latex: list[str] | None = None, figures=None):
+    """An ``Outcome`` for a Monte Carlo check made of comparisons: pass iff all pass.
+
+    ``numbers["comparisons"]`` lists every comparison (estimate, se, CI, theory, z, verdict,
+    smallest detectable relative error, whether a 2% theory error would be flagged): the report's
+    power table reads it.
+    """
+    from proofs.catalog import Outcome
+
+    ok = all(c.passed for c in comps)
+    worst = max((abs(c.z) for c in comps), default=0.0)
+    numbers = dict(extra or {})
+    numbers["comparisons"] = [c.as_dict() for c in comps]
+    return Outcome(ok, f"{what}: {sum(c.passed for c in comps)}/{len(comps)} comparisons within their interval, "
+                       f"max |z| = {worst:.2f}", numbers, list(latex or []), list(figures or []))

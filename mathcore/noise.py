@@ -1,0 +1,317 @@
+"""Additive gradient noise on a quadratic: exact moments of SGD and heavy ball (C3, C5, C9).
+
+Gradient ``g_t = H θ_{t−1} + ξ_t``, ``ξ_t`` i.i.d., mean 0, covariance ``C`` (1-D: variance ``s²``;
+a batch of ``B`` examples with per-example variance ``σ²`` has ``s² = σ²/B``, C5).  In one eigendirection
+the state ``x_t = (θ_t, m_t)`` obeys (seed convention, ``mathcore.quadratic``)::
+
+    x_t = A x_{t−1} + η ξ_t b,   A = [[1 − ηh, λ], [−ηh, λ]],   b = −(1, 1)ᵀ
+    E x_t = A E x_{t−1},          Σ_t = A Σ_{t−1} Aᵀ + η² s² b bᵀ          (ξ_t independent of x_{t−1})
+
+Stationary limit (unique when ``ρ(A) < 1``: ``det(I − A⊗A) = ηh (2(1+λ) − ηh)(1 − λ)² ≠ 0``)::
+
+    Var θ = η s² (1 + λ) / (h (1 − λ)(2(1 + λ) − ηh))        SGD (λ = 0): η s² / (h (2 − ηh))
+    Cov(θ, m) = η² s² / ((1 − λ)(2(1 + λ) − ηh)),   Var m = 2 Cov(θ, m)
+
+Small-η temperature (C3): ``T = η σ²/(2B(1 − λ))`` and ``h·Var θ / T = 2(1+λ)/(2(1+λ) − ηh) → 1``.
+Multivariate: in the eigenbasis ``H = Q diag(h_i) Qᵀ`` the dynamics split into 2×2 blocks ``A_i``; the
+covariance of directions ``i, j`` obeys ``X_ij ← A_i X_ij A_jᵀ + η² C̃_ij b bᵀ`` with ``C̃ = QᵀCQ`` (any
+``C``, commuting with ``H`` or not), and its fixed point solves ``(I − A_i ⊗ A_j) vec X_ij = η² C̃_ij vec(bbᵀ)``.
+"""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+import sympy as sp
+
+from mathcore.momentum import eta, lam
+from mathcore.proof import Proof
+from mathcore.quadratic import converges, h, trajectory, transition_matrix, velocity_trajectory
+from mathcore.validation import check_array, check_choice, check_int, check_real
+
+__all__ = [
+    "s2", "sigma2", "B",
+    "state_noise_covariance", "moment_step", "stationary_covariance", "stationary_variance",
+    "temperature", "moments", "StateMoments", "stationary_state_covariance",
+    "prove_moment_recursion", "prove_stationary_covariance", "prove_small_lr_temperature",
+]
+
+s2 = sp.Symbol("s2", positive=True)          # per-step gradient-noise variance
+sigma2 = sp.Symbol("sigma2", positive=True)  # per-example gradient variance
+B = sp.Symbol("B", positive=True)            # batch size
+
+
+def _exact(*args: Any) -> bool:
+    """SymPy input (symbols or exact numbers): answer with a SymPy expression."""
+    return any(isinstance(a, sp.Basic) for a in args)
+
+
+# =========================================================================== one direction
+def state_noise_covariance(lr: Any, noise_var: Any):
+    """``η² s² b bᵀ = η² s² [[1, 1], [1, 1]]``: the noise ``−η ξ_t`` enters both ``m_t`` and ``θ_t`` (C9)."""
+    raw = (lr, noise_var)
+    lr = check_real("lr", lr, 0.0, lo_open=True, allow_symbolic=True)
+    noise_var = check_real("noise_var", noise_var, 0.0, allow_symbolic=True)
+    if _exact(*raw):
+        return sp.sympify(raw[0]) ** 2 * sp.sympify(raw[1]) * sp.ones(2, 2)
+    return lr**2 * noise_var * np.ones((2, 2))
+
+
+def moment_step(mean: Any, cov: Any, h: Any, lr: Any, momentum: Any, noise_var: Any) -> tuple[Any, Any]:
+    """One step of the exact moment recursion: ``(A μ, A Σ Aᵀ + η² s² b bᵀ)`` (C3, C9).
+
+    ``mean`` shape (2,), ``cov`` shape (2, 2); SymPy matrices for SymPy input, arrays otherwise.
+    """
+    A = transition_matrix(h, lr, momentum)
+    Q = state_noise_covariance(lr, noise_var)
+    if isinstance(A, sp.Matrix):
+        mean, cov = sp.Matrix(mean), sp.Matrix(cov)
+        return A * mean, A * cov * A.T + Q
+    mean = check_array("mean", mean, shape=(2,))
+    cov = check_array("cov", cov, shape=(2, 2))
+    return A @ mean, A @ cov @ A.T + Q
+
+
+def _check_stationary(h: Any, lr: Any, momentum: Any, noise_var: Any) -> tuple[Any, ...]:
+    """Validate and require the convergence region; the message names the offending parameter."""
+    h = check_real("h", h, 0.0, lo_open=True, allow_symbolic=True)
+    lr = check_real("lr", lr, 0.0, lo_open=True, allow_symbolic=True)
+    momentum = check_real("momentum", momentum, -1.0, 1.0, lo_open=True, hi_open=True, allow_symbolic=True)
+    noise_var = check_real("noise_var", noise_var, 0.0, allow_symbolic=True)
+    if not _exact(h, lr, momentum) and not lr * h < 2 * (1 + momentum):
+        raise ValueError(f"lr must be a finite real number in (0, 2(1+momentum)/h) = "
+                         f"(0, {2 * (1 + momentum) / h}) for a stationary limit; got {lr!r}")
+    return h, lr, momentum, noise_var
+
+
+def _stationary_entries(h: Any, lr: Any, momentum: Any, noise_var: Any) -> tuple[Any, Any, Any]:
+    gap = (1 - momentum) * (2 * (1 + momentum) - lr * h)
+    cross = lr**2 * noise_var / gap
+    return lr * noise_var * (1 + momentum) / (h * gap), cross, 2 * cross
+
+
+def stationary_covariance(h: Any, lr: Any, momentum: Any, noise_var: Any):
+    """Stationary ``Cov(θ, m)`` matrix: ``[[Var θ, c], [c, 2c]]``, ``c = η²s²/((1−λ)(2(1+λ) − ηh))`` (C9).
+
+    Needs ``h > 0``, ``|λ| < 1``, ``ηh < 2(1+λ)`` (ValueError naming the parameter otherwise).
+    """
+    raw = (h, lr, momentum, noise_var)
+    checked = _check_stationary(*raw)
+    if _exact(*raw):
+        vt, c, vm = _stationary_entries(*map(sp.sympify, raw))
+        return sp.Matrix([[vt, c], [c, vm]])
+    vt, c, vm = _stationary_entries(*checked)
+    return np.array([[vt, c], [c, vm]])
+
+
+def stationary_variance(h: Any, lr: Any, momentum: Any, noise_var: Any):
+    """``lim Var θ_t = η s²(1+λ) / (h(1−λ)(2(1+λ) − ηh))``; SGD (λ = 0): ``η s²/(h(2 − ηh))`` (C3, C9)."""
+    raw = (h, lr, momentum, noise_var)
+    checked = _check_stationary(*raw)
+    if _exact(*raw):
+        return _stationary_entries(*map(sp.sympify, raw))[0]
+    return float(_stationary_entries(*checked)[0])
+
+
+def temperature(lr: Any, momentum: Any, noise_var: Any, batch_size: Any = 1):
+    """``T = η σ²/(2B(1 − λ))``: small-η stationary ``h·Var θ`` for per-example variance σ², batch B (C3, C5)."""
+    raw = (lr, momentum, noise_var, batch_size)
+    lr = check_real("lr", lr, 0.0, lo_open=True, allow_symbolic=True)
+    momentum = check_real("momentum", momentum, -1.0, 1.0, lo_open=True, hi_open=True, allow_symbolic=True)
+    noise_var = check_real("noise_var", noise_var, 0.0, allow_symbolic=True)
+    batch_size = check_real("batch_size", batch_size, 0.0, lo_open=True, allow_symbolic=True)
+    if _exact(*raw):
+        lr, momentum, noise_var, batch_size = map(sp.sympify, raw)
+    return lr * noise_var / (2 * batch_size * (1 - momentum))
+
+
+# =========================================================================== proofs
+def _expectation(poly_expr: sp.Expr, centred: tuple[sp.Symbol, sp.Symbol], xi: sp.Symbol, cov: sp.Matrix) -> sp.Expr:
+    """``E`` of a quadratic form in ``(e₁, e₂, ξ)``: ``E e_a e_b = Σ_ab``, ``E e_a ξ = 0``, ``E ξ² = s²``."""
+    rules = {(2, 0, 0): cov[0, 0], (1, 1, 0): cov[0, 1], (0, 2, 0): cov[1, 1], (0, 0, 2): s2}
+    poly = sp.Poly(sp.expand(poly_expr), *centred, xi)
+    return sum((c * rules.get(mon, 0) for mon, c in poly.terms()), sp.Integer(0))
+
+
+def prove_moment_recursion() -> Proof:
+    """``E x_t = A E x_{t−1}``; ``Σ_t = AΣ_{t−1}Aᵀ + η²s² bbᵀ``.
+
+    From ``x_t − μ_t = A(x_{t−1} − μ_{t−1}) + ηξ_t b`` with ``ξ_t`` independent of ``x_{t−1}``.
+    """
+    proof = Proof(r"\mu_t = A\mu_{t-1},\ \Sigma_t = A\Sigma_{t-1}A^\top + \eta^2 s^2 bb^\top,\ b = -(1,1)^\top",
+                  assumptions="xi_t mean 0, variance s2, independent of x_{t-1} (so E e xi = 0)")
+    e1, e2, xi, mu1, mu2 = sp.symbols("e1 e2 xi mu1 mu2", real=True)
+    a, c, d = sp.symbols("Sigma_tt Sigma_tm Sigma_mm", real=True)
+    cov = sp.Matrix([[a, c], [c, d]])
+    A = transition_matrix(h, eta, lam)
+    b = sp.Matrix([-1, -1])
+    th, mv = mu1 + e1, mu2 + e2
+    m_new = lam * mv - eta * (h * th + xi)
+    proof.step("one step with the noisy gradient is A x + eta xi b", sp.Matrix([th + m_new, m_new]),
+               A * sp.Matrix([th, mv]) + eta * xi * b,
+               verified=sp.expand(sp.Matrix([th + m_new, m_new]) - A * sp.Matrix([th, mv]) - eta * xi * b) == sp.zeros(2, 1))
+    centred = A * sp.Matrix([e1, e2]) + eta * xi * b
+    mean_new = (A * sp.Matrix([th, mv]) + eta * xi * b).applyfunc(lambda v: sp.expand(v).subs({e1: 0, e2: 0, xi: 0}))
+    proof.step("mean: E of the step is A mu (E e = 0, E xi = 0)", mean_new, A * sp.Matrix([mu1, mu2]),
+               verified=sp.expand(mean_new - A * sp.Matrix([mu1, mu2])) == sp.zeros(2, 1))
+    outer = (centred * centred.T).applyfunc(lambda v: _expectation(v, (e1, e2), xi, cov))
+    target = A * cov * A.T + state_noise_covariance(eta, s2)
+    proof.step("covariance: E[(A e + eta xi b)(A e + eta xi b)^T] = A Sigma A^T + eta^2 s2 b b^T", outer, target,
+               verified=sp.expand(outer - target) == sp.zeros(2, 2))
+    proof.step("b b^T = [[1, 1], [1, 1]]", b * b.T, sp.ones(2, 2), verified=b * b.T == sp.ones(2, 2))
+    return proof
+
+
+def prove_stationary_covariance() -> Proof:
+    """The closed form is the fixed point of ``Σ ↦ AΣAᵀ + η²s²bbᵀ``, unique, the limit of ``Σ_t``; SGD case."""
+    proof = Proof(r"\mathrm{Var}\,\theta_\infty = \frac{\eta s^2 (1+\lambda)}{h(1-\lambda)(2(1+\lambda)-\eta h)}",
+                  assumptions="rho(A) < 1: |lam| < 1, 0 < eta h < 2(1 + lam) (prove_convergence_region)")
+    A = transition_matrix(h, eta, lam)
+    S = stationary_covariance(h, eta, lam, s2)
+    fixed = A * S * A.T + state_noise_covariance(eta, s2) - S
+    proof.step("fixed point: A S A^T + eta^2 s2 b b^T - S = 0 (every entry)", fixed.applyfunc(sp.simplify), sp.zeros(2, 2),
+               verified=fixed.applyfunc(sp.simplify) == sp.zeros(2, 2))
+    kron = sp.eye(4) - sp.kronecker_product(A, A)
+    proof.step("uniqueness: det(I - A (x) A) = eta h (2(1+lam) - eta h)(1 - lam)^2, non-zero in the region",
+               kron.det(), eta * h * (2 * (1 + lam) - eta * h) * (1 - lam) ** 2)
+    D = sp.MatrixSymbol("D", 2, 2)  # D = Σ_{t−1} − S
+    gap = (A * (sp.Matrix(D) + S) * A.T + state_noise_covariance(eta, s2)) - S - A * sp.Matrix(D) * A.T
+    proof.step("Sigma_t - S = A (Sigma_{t-1} - S) A^T, so Sigma_t - S = A^t (Sigma_0 - S) A^tT -> 0 as rho(A) < 1",
+               gap.applyfunc(sp.simplify), sp.zeros(2, 2), verified=gap.applyfunc(sp.simplify) == sp.zeros(2, 2))
+    proof.step("Var theta is the (1, 1) entry", S[0, 0], eta * s2 * (1 + lam) / (h * (1 - lam) * (2 * (1 + lam) - eta * h)))
+    proof.step("SGD (lam = 0): eta s2 / (h (2 - eta h))", stationary_variance(h, eta, 0, s2), eta * s2 / (h * (2 - eta * h)))
+    proof.step("Var m = 2 Cov(theta, m)", S[1, 1], 2 * S[0, 1])
+    return proof
+
+
+def prove_small_lr_temperature() -> Proof:
+    """With ``s² = σ²/B``: ``h·Var θ/T = 2(1+λ)/(2(1+λ) − ηh) → 1`` as ``η → 0``; first-order correction."""
+    proof = Proof(r"h\,\mathrm{Var}\,\theta_\infty = T\,\frac{2(1+\lambda)}{2(1+\lambda)-\eta h} \to T = "
+                  r"\frac{\eta\sigma^2}{2B(1-\lambda)}\ (\eta\to 0)",
+                  assumptions="s2 = sigma2/B (batch of B i.i.d. examples), |lam| < 1, h > 0")
+    var = stationary_variance(h, eta, lam, sigma2 / B)
+    T = temperature(eta, lam, sigma2, B)
+    ratio = 2 * (1 + lam) / (2 * (1 + lam) - eta * h)
+    proof.step("exact: h Var theta / T = 2(1 + lam)/(2(1 + lam) - eta h)", h * var / T, ratio)
+    proof.step("limit eta -> 0 of h Var theta / T is 1", sp.limit(h * var / T, eta, 0), 1)
+    series = sp.series(h * var / T, eta, 0, 2).removeO()
+    proof.step("first order: h Var theta / T = 1 + eta h/(2(1 + lam)) + O(eta^2)", series, 1 + eta * h / (2 * (1 + lam)))
+    return proof
+
+
+# =========================================================================== multivariate numerics
+class StateMoments(NamedTuple):
+    """Exact moments at steps ``0..T``; state order ``(θ_1..θ_d, m_1..m_d)``."""
+
+    theta_mean: np.ndarray  # (T+1, d)
+    m_mean: np.ndarray      # (T+1, d)
+    cov: np.ndarray         # (T+1, 2d, 2d)
+
+    @property
+    def theta_var(self) -> np.ndarray:
+        """``Var θ_{t,i}``, shape (T+1, d)."""
+        d = self.theta_mean.shape[1]
+        return np.diagonal(self.cov[:, :d, :d], axis1=1, axis2=2).copy()
+
+
+def _symmetric(name: str, a: Any, d: int | None = None, psd: bool = False) -> np.ndarray:
+    """Scalar → ``a·I``, (d,) → diagonal, (d, d) symmetric (and PSD when asked), as float arrays."""
+    if np.ndim(a) == 0:
+        return check_real(name, a, 0.0 if psd else None) * np.eye(1 if d is None else d)
+    arr = check_array(name, a, ndim=(1, 2))
+    size = d if d is not None else arr.shape[0]
+    if arr.ndim == 1:
+        if arr.shape != (size,):
+            raise ValueError(f"{name} must be a scalar, shape ({size},) or ({size}, {size}); got {arr.shape}")
+        arr = np.diag(arr)
+    if arr.shape != (size, size):
+        raise ValueError(f"{name} must have shape ({size}, {size}); got {arr.shape}")
+    scale = max(1.0, float(np.max(np.abs(arr)))) if arr.size else 1.0
+    if not np.allclose(arr, arr.T, rtol=0, atol=1e-12 * scale):
+        raise ValueError(f"{name} must be symmetric")
+    if psd and arr.size and np.linalg.eigvalsh(arr).min() < -1e-12 * scale * size:
+        raise ValueError(f"{name} must be positive semi-definite")
+    return (arr + arr.T) / 2
+
+
+def _eigen_setup(H: Any, lr: Any, momentum: Any, noise_cov: Any):
+    Hm = _symmetric("H", H)
+    C = _symmetric("noise_cov", noise_cov, Hm.shape[0], psd=True)
+    lr = check_real("lr", lr, 0.0, lo_open=True)
+    momentum = check_real("momentum", momentum)
+    w, Q = np.linalg.eigh(Hm)
+    A = np.stack([transition_matrix(wi, lr, momentum) for wi in w]) if w.size else np.zeros((0, 2, 2))
+    return Hm, w, Q, A, lr, momentum, lr**2 * (Q.T @ C @ Q)
+
+
+def _start(name: str, v: Any, d: int) -> np.ndarray:
+    if np.ndim(v) == 0:
+        return np.full(d, check_real(name, v))
+    arr = check_array(name, v, ndim=1)
+    if arr.shape != (d,):
+        raise ValueError(f"{name} must be a scalar or have shape ({d},); got {arr.shape}")
+    return arr
+
+
+def _to_state_basis(X: np.ndarray, Q: np.ndarray) -> np.ndarray:
+    """Pair blocks ``X[..., i, j, a, b]`` in the eigenbasis → full ``(…, 2d, 2d)`` covariance of (θ, m)."""
+    blocks = np.einsum("ik,...klab,jl->...aibj", Q, X, Q)
+    lead, d = blocks.shape[:-4], Q.shape[0]
+    return blocks.reshape(*lead, 2 * d, 2 * d)
+
+
+def moments(H: Any, lr: float, momentum: float, noise_cov: Any, theta0: Any, m0: Any, T: int,
+            method: str = "eigen") -> StateMoments:
+    """Exact mean and covariance of ``(θ_t, m_t)``, ``t = 0..T``, from a deterministic start (C3, C9).
+
+    ``method="eigen"``: means from the closed form ``quadratic.trajectory`` per eigendirection and the
+    pairwise 2×2 recursion ``X_ij ← A_i X_ij A_jᵀ + η² C̃_ij bbᵀ`` (any ``C``); ``"dense"``: the plain
+    ``2d×2d`` recursion ``Σ ← 𝒜Σ𝒜ᵀ + η²[[C, C], [C, C]]`` (reference).  ``H``, ``noise_cov``: scalar,
+    diagonal (d,) or symmetric (d, d).
+    """
+    method = check_choice("method", method, ("eigen", "dense"))
+    Hm, w, Q, A, lr, momentum, Ct = _eigen_setup(H, lr, momentum, noise_cov)
+    T = check_int("T", T, 0)
+    d = Hm.shape[0]
+    th0, mm0 = _start("theta0", theta0, d), _start("m0", m0, d)
+    if method == "dense":
+        return _moments_dense(Hm, lr, momentum, Q @ Ct @ Q.T, th0, mm0, T)
+    theta_mean = trajectory(w, lr, momentum, Q.T @ th0, Q.T @ mm0, T) @ Q.T
+    m_mean = velocity_trajectory(w, lr, momentum, Q.T @ th0, Q.T @ mm0, T) @ Q.T
+    X = np.zeros((T + 1, d, d, 2, 2))
+    for step in range(1, T + 1):
+        X[step] = np.einsum("iac,ijcd,jbd->ijab", A, X[step - 1], A) + Ct[:, :, None, None]
+    return StateMoments(theta_mean, m_mean, _to_state_basis(X, Q))
+
+
+def _moments_dense(Hm, lr, momentum, Ceta, th0, mm0, T) -> StateMoments:
+    d = Hm.shape[0]
+    eye = np.eye(d)
+    big = np.block([[eye - lr * Hm, momentum * eye], [-lr * Hm, momentum * eye]])
+    noise = np.block([[Ceta, Ceta], [Ceta, Ceta]])
+    mean = np.zeros((T + 1, 2 * d))
+    cov = np.zeros((T + 1, 2 * d, 2 * d))
+    mean[0] = np.concatenate([th0, mm0])
+    for step in range(1, T + 1):
+        mean[step] = big @ mean[step - 1]
+        cov[step] = big @ cov[step - 1] @ big.T + noise
+    return StateMoments(mean[:, :d], mean[:, d:], cov)
+
+
+def stationary_state_covariance(H: Any, lr: float, momentum: float, noise_cov: Any) -> np.ndarray:
+    """``lim Σ_t`` for general symmetric ``H ≻ 0`` and covariance ``C``: shape ``(2d, 2d)``, order (θ, m) (C9).
+
+    Solves ``(I − A_i ⊗ A_j) vec X_ij = η² C̃_ij vec(bbᵀ)`` for every pair of eigendirections; with
+    ``C`` commuting with ``H`` the θ-block is ``Q diag(stationary_variance(h_i, …, C̃_ii)) Qᵀ``.
+    """
+    Hm, w, Q, A, lr, momentum, Ct = _eigen_setup(H, lr, momentum, noise_cov)
+    check_real("momentum", momentum, -1.0, 1.0, lo_open=True, hi_open=True)
+    if w.size and w.min() <= 0:
+        raise ValueError(f"H must be positive definite for a stationary limit; smallest eigenvalue {w.min()!r}")
+    if not np.all(converges(w, lr, momentum)):
+        _check_stationary(float(w.max()), lr, momentum, 0.0)  # ηh_max ≥ 2(1+λ): raises, naming lr
+    d = w.size
+    M = np.eye(4) - np.einsum("iac,jbd->ijabcd", A, A).reshape(d, d, 4, 4)
+    rhs = np.broadcast_to(Ct[:, :, None], (d, d, 4))
+    X = np.linalg.solve(M, rhs[..., None])[..., 0].reshape(d, d, 2, 2)
+    return _to_state_basis(X, Q)
