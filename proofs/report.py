@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from proofs.catalog import KINDS, RunConfig
+from proofs.formula import formula_html
 from proofs.runner import ClaimResult
 
 __all__ = ["results_document", "write_report"]
@@ -88,18 +89,44 @@ def results_document(results: list[ClaimResult], cfg: RunConfig, figure_paths=No
 
 
 _CSS = """
-body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;vertical-align:top}
+body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222;line-height:1.35}
+table{border-collapse:collapse;margin:.6em 0;font-size:90%}td,th{border:1px solid #ccc;padding:.25em .5em;vertical-align:top}
 th{background:#f3f3f3}.pass{color:#0a6b0a;font-weight:bold}.fail{color:#b00;font-weight:bold}
-.tex{font-family:ui-monospace,monospace;background:#f7f7fb;padding:.4em;display:block;overflow-x:auto}
-.grid{display:grid;grid-template-columns:repeat(3,1fr);gap:1em}.col{border:1px solid #ddd;padding:.6em;border-radius:6px}
-img{max-width:100%}pre{white-space:pre-wrap;font-size:85%}
+code.tex{background:#f7f7fb;padding:.2em .4em;display:inline-block;white-space:pre-wrap}
+.formula svg{max-width:100%;height:auto;vertical-align:middle}.statement{margin:.5em 0 1em}
+.grid{display:grid;grid-template-columns:repeat(3,minmax(0,1fr));gap:1em}
+.col{border:1px solid #ddd;padding:.6em;border-radius:6px;min-width:0}
+img{max-width:100%}pre{white-space:pre-wrap;font-size:85%}details{margin:.8em 0}summary{cursor:pointer;color:#135}
+.numbers{overflow-x:auto}ol.steps li{margin:.3em 0}
 """
+
+
+def _fmt(x) -> str:
+    return f"{x:.4g}" if isinstance(x, float) else html.escape(str(x))
+
+
+def _comparisons_table(comps: list[dict]) -> str:
+    """Monte Carlo estimate next to theory: z-score, verdict, and the power of the comparison."""
+    head = ("<tr><th>quantity</th><th>simulated ± se</th><th>CI</th><th>theory</th><th>z</th><th>verdict</th>"
+            "<th>smallest detectable rel. error</th><th>2% error flagged</th></tr>")
+    rows = []
+    for c in comps:
+        verdict = "pass" if c["passed"] else "fail"
+        lo, hi = c["ci"]
+        flag = {True: "yes", False: "no", None: "—"}[c.get("flags_2pct_error")]
+        rows.append(f"<tr><td>{html.escape(c['name'])}</td><td>{_fmt(c['estimate'])} ± {_fmt(c['se'])}</td>"
+                    f"<td>[{_fmt(lo)}, {_fmt(hi)}]</td><td>{_fmt(c['theory'])}</td><td>{c['z']:+.2f}</td>"
+                    f"<td class='{verdict}'>{verdict}</td><td>{_fmt(c['detectable_relative_error'])}</td>"
+                    f"<td>{flag}</td></tr>")
+    return f"<table>{head}{''.join(rows)}</table>"
 
 
 def _numbers_table(numbers: dict) -> str:
     rows = []
     for k, v in numbers.items():
+        if k == "comparisons" and isinstance(v, list):
+            rows.append(f"<tr><td colspan='2'>{_comparisons_table(v)}</td></tr>")
+            continue
         if k == "traceback":
             rows.append(f"<tr><td>{html.escape(k)}</td><td><pre>{html.escape(str(v))}</pre></td></tr>")
             continue
@@ -111,13 +138,34 @@ def _numbers_table(numbers: dict) -> str:
 
 
 def _check_html(chk: dict) -> str:
+    """The verdict, summary and plots of one check (its column in the side-by-side grid)."""
     status = "pass" if chk["passed"] else "fail"
     parts = [f"<h4>{html.escape(chk['name'])} <span class='{status}'>{status}</span></h4>",
              f"<p>{html.escape(chk['summary'])}</p>"]
-    parts += [f"<span class='tex'>\\[{html.escape(t)}\\]</span>" for t in chk["latex"]]
-    parts += [f"<img src='{html.escape(p)}' alt='{html.escape(p)}'>" for p in chk["figures"]]
-    parts.append(_numbers_table(chk["numbers"]))
+    parts += [f"<div>{formula_html(t)}</div>" for t in chk["latex"]]
+    parts += [f"<a href='{html.escape(p)}'><img src='{html.escape(p)}' alt='{html.escape(p)}'></a>"
+              for p in chk["figures"]]
     return "".join(parts)
+
+
+def _proofs_html(proofs: list[dict]) -> str:
+    out = []
+    for p in proofs:
+        mark = "pass" if p["holds"] else "fail"
+        steps = "".join(f"<li><span class='{'pass' if s['verified'] else 'fail'}'>{'✓' if s['verified'] else '✗'}"
+                        f"</span> {html.escape(s['why'])}<br>{formula_html(s['latex'])}</li>" for s in p["steps"])
+        assume = f"<p>Assuming {html.escape(p['assumptions'])}.</p>" if p["assumptions"] else ""
+        out.append(f"<div><p><span class='{mark}'>{'proven' if p['holds'] else 'NOT proven'}</span>: "
+                   f"{formula_html(p['statement'])}</p>{assume}<ol class='steps'>{steps}</ol></div>")
+    return "".join(out)
+
+
+def _details_html(chk: dict) -> str:
+    """Everything behind a verdict: proof steps, comparisons with their power, other numbers."""
+    numbers = dict(chk["numbers"])
+    body = _proofs_html(numbers.pop("proofs")) if isinstance(numbers.get("proofs"), list) else ""
+    body += _numbers_table(numbers)
+    return f"<h4>{chk['kind']}: {html.escape(chk['name'])}</h4><div class='numbers'>{body}</div>"
 
 
 def _claim_html(c: dict) -> str:
@@ -125,12 +173,15 @@ def _claim_html(c: dict) -> str:
     for kind in KINDS:
         inner = "".join(_check_html(chk) for chk in c["checks"] if chk["kind"] == kind) or "<p>—</p>"
         cols.append(f"<div class='col'><h3>{kind}</h3>{inner}</div>")
-    notes = f"<p>{html.escape(c['notes'])}</p>" if c["notes"] else ""
+    notes = f"<p><em>{html.escape(c['notes'])}</em></p>" if c["notes"] else ""
+    details = "".join(_details_html(chk) for chk in c["checks"])
     return (f"<section id='{c['id']}'><h2>{c['id']} — {html.escape(c['title'])} "
             f"<span class='{c['status']}'>{c['status']}</span></h2>"
             f"<p>Seed section {html.escape(c['section'])}.</p>"
-            f"<span class='tex'>\\[{html.escape(c['statement'])}\\]</span>{notes}"
-            f"<div class='grid'>{''.join(cols)}</div></section>")
+            f"<div class='statement'>{formula_html(c['statement'])}</div>{notes}"
+            f"<div class='grid'>{''.join(cols)}</div>"
+            f"<details><summary>Proof steps and the numbers behind each verdict</summary>{details}</details>"
+            "</section>")
 
 
 def _summary_html(doc: dict) -> str:
@@ -174,7 +225,7 @@ def render_html(doc: dict) -> str:
         "</head><body><h1>optproof: theory next to simulation</h1>"
         f"<p>Overall: <span class='{doc['status']}'>{doc['status']}</span> · mode {mode} · seed "
         f"{doc['config']['seed']} · {html.escape(doc['created'])} · Python {doc['python']}. Formulas are "
-        "shown as LaTeX source (the report loads nothing from the network). Each claim shows its symbolic "
+        "typeset offline (hover for the LaTeX source; the report loads nothing from the network). Each claim shows its symbolic "
         "proof, its exact finite check and its simulation check side by side; the numbers are those "
         "of <a href='results.json'>results.json</a>.</p>"
         f"{_summary_html(doc)}{body}</body></html>"

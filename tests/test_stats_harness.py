@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from proofs.stats import ALPHA_PER_CHECK, SUITE_ALPHA, compare, compare_mean, critical_z
+from proofs.stats import ALPHA_EACH, SUITE_ALPHA, compare, compare_mean, critical_z
 
 
 def test_critical_value_matches_normal_quantiles():
@@ -16,7 +16,7 @@ def test_critical_value_matches_normal_quantiles():
 
 
 def test_verdict_follows_z_score():
-    z = critical_z(ALPHA_PER_CHECK)
+    z = critical_z(ALPHA_EACH)
     assert compare("x", 1.0 + 0.99 * z, 1.0, 1.0, 100).passed
     assert not compare("x", 1.0 + 1.01 * z, 1.0, 1.0, 100).passed
     c = compare("x", 2.0, 0.5, 1.0, 10)
@@ -39,7 +39,7 @@ def test_power_detects_two_percent_error_with_enough_samples():
     bad = compare_mean("mean", x, 1.02)
     assert good.detectable_relative_error < 0.02
     assert not bad.passed
-    # good.passed is a statistical statement: false failure with probability ALPHA_PER_CHECK (fixed seed).
+    # good.passed is a statistical statement: false failure with probability ALPHA_EACH (fixed seed).
     assert good.passed
 
 

@@ -16,11 +16,10 @@ def proof_check(name: str, provers: Iterable[Callable[[], object]]) -> Check:
         proofs = [p() for p in provers]
         held = [p.holds for p in proofs]
         latex = [p.statement for p in proofs]
-        numbers = {
-            p.statement: {"holds": p.holds, "assumptions": p.assumptions,
-                          "steps": [f"[{'ok' if s.verified else 'FAILED'}] {s.why}: {s.latex()}" for s in p.steps]}
-            for p in proofs
-        }
+        numbers = {"proofs": [
+            {"statement": p.statement, "holds": p.holds, "assumptions": p.assumptions,
+             "steps": [{"why": s.why, "latex": s.latex(), "verified": s.verified} for s in p.steps]}
+            for p in proofs]}
         return Outcome(all(held), f"{sum(held)}/{len(held)} proofs hold for symbolic arguments", numbers, latex)
 
     return Check("symbolic", name, run)

@@ -18,9 +18,8 @@ from mathcore.batching import epoch_batch_sizes
 from mathcore.sampling import prove_epoch_partition, prove_uniform_batches
 from proofs.catalog import Check, Claim, Outcome, RunConfig
 from proofs.claims._common import new_figure, proof_check
-from proofs.stats import compare
+from proofs.stats import ALPHA_EACH, compare
 
-ALPHA_EACH = 1e-5  # per chi-square comparison; this claim runs 3 of them
 
 
 def _exact(cfg: RunConfig) -> Outcome:
