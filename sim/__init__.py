@@ -11,13 +11,13 @@ from . import _cache
 from .optimizers import SGD, HeavyBall, heavy_ball_stream
 from .problems import FiniteSum, LeastSquares, Quadratic
 from . import rng
-from .samplers import SAMPLER_KINDS, Sampler, epoch_batches, epoch_order
-from .simulate import RECORDABLES, SimResult, simulate
+from .samplers import SAMPLER_KINDS, Sampler, batch_indices, epoch_batches, epoch_order
+from .simulate import JOINT, RECORDABLES, SimResult, simulate
 
 __all__ = [
     "SGD", "HeavyBall", "heavy_ball_stream", "FiniteSum", "LeastSquares", "Quadratic",
-    "SAMPLER_KINDS", "Sampler", "epoch_batches", "epoch_order", "RECORDABLES", "SimResult",
-    "simulate", "warmup",
+    "SAMPLER_KINDS", "Sampler", "batch_indices", "epoch_batches", "epoch_order", "JOINT", "RECORDABLES",
+    "SimResult", "simulate", "warmup",
 ]
 
 _cache.refresh(rng.mix64.stats.cache_path)  # before anything is compiled or loaded from the cache
@@ -31,7 +31,9 @@ def warmup() -> None:
     lsq = LeastSquares(X, np.ones(3))
     for kind in SAMPLER_KINDS:
         simulate(lsq, HeavyBall(0.01, 0.5), Sampler(kind, 2), n_traj=2, n_epochs=1,
-                 record=RECORDABLES)
+                 record=RECORDABLES, cov=True, joint_cov=True)
     simulate(Quadratic(np.eye(2), noise_std=0.1), SGD(0.1), n_traj=2, n_steps=2, stats_only=True)
+    simulate(Quadratic(np.eye(2), noise_cov=np.eye(2)), SGD(0.1), n_traj=2, n_steps=2, stats_only=True)
     heavy_ball_stream(np.ones((2, 2)), 0.1, 0.5)
-    epoch_batches(Sampler("reshuffle", 2), 3, 0, 0, 0)
+    for kind in SAMPLER_KINDS:
+        epoch_batches(Sampler(kind, 2), 3, 0, 0, 0)

@@ -4,8 +4,8 @@ One call runs a chunk of trajectories traj0 .. traj0+n−1.  Trajectory k uses o
 counter-based streams stream_key(seed, k, SAMPLER_STREAM / NOISE_STREAM), so its numbers are the
 same whatever the thread count or chunking (the reproducibility rule).  Per step t = 1..T:
 
-    b_t     = slice s of epoch e's order (t = e·S + s + 1),
-    g_t     = (1/|b_t|) Σ_{i∈b_t} ∇ℓ_i(θ_{t−1})  [+ σ ξ_t for a noisy quadratic],
+    b_t     = slice s of epoch e's order (t = e·S + s + 1), or the fresh subset of step t,
+    g_t     = (1/|b_t|) Σ_{i∈b_t} ∇ℓ_i(θ_{t−1})  [+ σ z_t or F z_t for a noisy quadratic],
     L_b     = (1/|b_t|) Σ_{i∈b_t} ℓ_i(θ_{t−1}),
     m_t     = λ m_{t−1} − η g_t,   θ_t = θ_{t−1} + m_t,
 
@@ -30,7 +30,7 @@ from .problems import (
     fsum_batch, fsum_loss, lsq_loss, quad_eval,
 )
 from .rng import NOISE_STREAM, SAMPLER_STREAM, std_normal, stream_key
-from .samplers import fill_order, steps_per_epoch
+from .samplers import FRESH, fill_order, fresh_batch, steps_per_epoch, undo_fresh
 
 
 @njit(cache=True)
@@ -75,47 +75,98 @@ def record_step(r, prob, A, v, G, h, c, lossf, theta, m, g, bl, scratch, o_th, o
     return False
 
 
+@njit(cache=True, inline="always")
+def lsq_batch(A, v, order, lo, hi, theta, g):
+    """Least-squares batch sums: g_j = Σ_p r_p·x_{i_p j} (p in batch order), returns Σ_p ½r_p², where
+    i_p = order[p], r_p = (((0 + x_{i_p 0}θ_0) + x_{i_p 1}θ_1) + …) − y_{i_p}.
+
+    Examples are taken eight at a time: their eight residual dot products are independent chains
+    of adds, interleaved so the CPU overlaps their latencies, and g_j and the loss then take the
+    eight terms in batch order, ((g_j + r_p x_{p j}) + r_{p+1} x_{p+1 j}) + …: exactly the
+    additions, in exactly the order, of the one-example-at-a-time loop (and of ``sim.reference``),
+    so the result is bitwise the same.  Inlined into ``trajectory``: no call per step.
+    """
+    d = theta.shape[0]
+    for j in range(d):
+        g[j] = 0.0
+    bl = 0.0
+    p = lo
+    while p + 8 <= hi:  # order[] is never negative: unsigned indices skip wraparound code
+        i0, i1, i2, i3 = np.uint64(order[p]), np.uint64(order[p + 1]), np.uint64(order[p + 2]), np.uint64(order[p + 3])
+        i4, i5, i6, i7 = np.uint64(order[p + 4]), np.uint64(order[p + 5]), np.uint64(order[p + 6]), np.uint64(order[p + 7])
+        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
+        for j in range(d):
+            tj = theta[j]
+            a0 += A[i0, j] * tj
+            a1 += A[i1, j] * tj
+            a2 += A[i2, j] * tj
+            a3 += A[i3, j] * tj
+            a4 += A[i4, j] * tj
+            a5 += A[i5, j] * tj
+            a6 += A[i6, j] * tj
+            a7 += A[i7, j] * tj
+        r0, r1, r2, r3 = a0 - v[i0], a1 - v[i1], a2 - v[i2], a3 - v[i3]
+        r4, r5, r6, r7 = a4 - v[i4], a5 - v[i5], a6 - v[i6], a7 - v[i7]
+        bl = (((bl + 0.5 * r0 * r0) + 0.5 * r1 * r1) + 0.5 * r2 * r2) + 0.5 * r3 * r3
+        bl = (((bl + 0.5 * r4 * r4) + 0.5 * r5 * r5) + 0.5 * r6 * r6) + 0.5 * r7 * r7
+        for j in range(d):
+            gj = (((g[j] + r0 * A[i0, j]) + r1 * A[i1, j]) + r2 * A[i2, j]) + r3 * A[i3, j]
+            g[j] = (((gj + r4 * A[i4, j]) + r5 * A[i5, j]) + r6 * A[i6, j]) + r7 * A[i7, j]
+        p += 8
+    while p < hi:
+        i = np.uint64(order[p])
+        acc = 0.0
+        for j in range(d):
+            acc += A[i, j] * theta[j]
+        r = acc - v[i]
+        bl += 0.5 * r * r
+        for j in range(d):
+            g[j] += r * A[i, j]
+        p += 1
+    return bl
+
+
 @njit(cache=True)
-def trajectory(prob, A, v, G, h, c, noise_std, lossf, gradf, samp, B, drop_last, lr, lam,
+def trajectory(prob, A, v, G, h, c, noise_std, F, lossf, gradf, samp, B, drop_last, lr, lam,
                skey, nkey, T, every, thr, theta, m, o_th, o_m, o_g, o_bl, o_fl):
     """Run one trajectory for T steps from (θ, m) in place; return its divergence step or −1.
 
-    Least squares has its batch step written out in the step loop: per example i = order[p],
-    r = (((0 + x_i0θ_0) + x_i1θ_1) + …) − y_i, L_b += ½r·r, g_j += r·x_ij in batch order, then
-    g_j /= |b|, L_b /= |b| — the same IEEE operations in the same order as ``sim.reference``.
-    That path calls no other compiled function per step (a call passing arrays costs atomic
-    reference-count updates, on arrays shared by all threads); ``fill_order`` runs once per
-    epoch and ``record_step`` only at record steps.
+    Least squares: ``lsq_batch`` (inlined), then g_j /= |b|, L_b /= |b| — the same IEEE operations
+    in the same order as ``sim.reference``.  That path calls no other compiled function per step
+    (a call passing arrays costs atomic reference-count updates, on arrays shared by all threads);
+    ``fill_order`` runs once per epoch, ``fresh_batch``/``undo_fresh`` once per step of the "fresh"
+    sampler (``order`` stays the identity between steps) and ``record_step`` only at record steps.
+    Quadratic noise: g_j += σ z_j (``noise_std``) or g_j += Σ_k F_jk z_k (``F`` = noise factor,
+    non-empty), z_k = std_normal(nkey, t, k) drawn once per step.
     """
     N = A.shape[0]
     d = theta.shape[0]
     S = steps_per_epoch(N, B, drop_last)
     lsq = prob == LSQ_GRAM or prob == LSQ_EXACT
+    fresh = samp == FRESH
     g = np.empty(d)
     scratch = np.empty(d)
+    z = np.empty(d if F.shape[0] > 0 else 0)
     order = np.empty(N, dtype=np.int64)
+    swaps = np.empty(B if fresh else 0, dtype=np.int64)
     need_bl = o_bl.shape[0] > 0
     t = 0
     epoch = 0
+    if fresh:
+        fill_order(samp, skey, 0, order)  # the identity
     while t < T:
-        fill_order(samp, skey, epoch, order)
+        if not fresh:
+            fill_order(samp, skey, epoch, order)
         for s in range(min(S, T - t)):
             t += 1
-            lo = s * B
-            hi = min(lo + B, N)
+            if fresh:
+                fresh_batch(skey, t - 1, order, B, swaps)
+                lo, hi = N - B, N
+            else:
+                lo = s * B
+                hi = min(lo + B, N)
             if lsq:
-                for j in range(d):
-                    g[j] = 0.0
-                bl = 0.0
-                for p in range(lo, hi):
-                    i = np.uint64(order[p])  # unsigned: no negative-index wraparound code
-                    acc = 0.0
-                    for j in range(d):
-                        acc += A[i, j] * theta[j]
-                    r = acc - v[i]
-                    bl += 0.5 * r * r
-                    for j in range(d):
-                        g[j] += r * A[i, j]
+                bl = lsq_batch(A, v, order, lo, hi, theta, g)
                 bl /= hi - lo
                 for j in range(d):
                     g[j] /= hi - lo
@@ -124,6 +175,16 @@ def trajectory(prob, A, v, G, h, c, noise_std, lossf, gradf, samp, B, drop_last,
                 if noise_std > 0.0:
                     for j in range(d):
                         g[j] += noise_std * std_normal(nkey, t, j)
+                elif z.shape[0] > 0:
+                    for k in range(d):
+                        z[k] = std_normal(nkey, t, k)
+                    for j in range(d):
+                        xi = 0.0
+                        for k in range(d):
+                            xi += F[j, k] * z[k]
+                        g[j] += xi
+            if fresh:
+                undo_fresh(order, B, swaps)
             bad = not math.isfinite(bl)
             for j in range(d):  # heavy ball (as optimizers.hb_step) and the divergence test
                 m[j] = lam * m[j] - lr * g[j]
@@ -139,7 +200,7 @@ def trajectory(prob, A, v, G, h, c, noise_std, lossf, gradf, samp, B, drop_last,
     return -1
 
 
-def _run_chunk(prob, A, v, G, h, c, noise_std, lossf, gradf, samp, B, drop_last, lr, lam,
+def _run_chunk(prob, A, v, G, h, c, noise_std, F, lossf, gradf, samp, B, drop_last, lr, lam,
                seed, traj0, T, every, thr, theta0, m0, o_th, o_m, o_g, o_bl, o_fl, div):
     for kk in prange(div.shape[0]):
         k = np.int64(kk)  # the parfor index may be unsigned; keep all index arithmetic in int64
@@ -147,7 +208,7 @@ def _run_chunk(prob, A, v, G, h, c, noise_std, lossf, gradf, samp, B, drop_last,
         m = m0[k if m0.shape[0] > 1 else 0].copy()
         skey = stream_key(seed, traj0 + k, SAMPLER_STREAM)
         nkey = stream_key(seed, traj0 + k, NOISE_STREAM)
-        div[k] = trajectory(prob, A, v, G, h, c, noise_std, lossf, gradf, samp, B, drop_last, lr, lam,
+        div[k] = trajectory(prob, A, v, G, h, c, noise_std, F, lossf, gradf, samp, B, drop_last, lr, lam,
                             skey, nkey, T, every, thr, theta, m, o_th[k], o_m[k], o_g[k], o_bl[k], o_fl[k])
 
 
@@ -155,7 +216,7 @@ def _signature():
     i64, f64 = types.int64, types.float64
     F1, F2, F3 = types.float64[::1], types.float64[:, ::1], types.float64[:, :, ::1]
     return types.void(
-        i64, F2, F1, F2, F1, f64, f64, LOSS_FT, GRAD_FT,  # problem
+        i64, F2, F1, F2, F1, f64, f64, F2, LOSS_FT, GRAD_FT,  # problem
         i64, i64, types.boolean, f64, f64,  # sampler, optimizer
         types.uint64, i64, i64, i64, f64,  # seed, traj0, T, every, thr
         F2, F2, F3, F3, F3, F2, F2, types.int64[::1],  # theta0, m0, outputs, div

@@ -5,8 +5,12 @@
   L(θ) = Σ_j θ_j(½(Gθ)_j − h_j) + c, O(d²) instead of O(Nd); its absolute rounding error is
   about (d+2)·u·(c + |θ|·|h| + ½|θ|²‖G‖), not relative to L (cancellation near the minimum).
   ``gram=False`` evaluates (1/N)Σ ½ r_i² exactly as written.
-- ``Quadratic(H, b=None, noise_std=0)``: f = ½θᵀHθ − bᵀθ, ∇f = Hθ − b (no examples: one
-  "batch" per step); ``noise_std`` σ adds σ·ξ_t, ξ_t ~ N(0, I) from the noise stream, to ∇f.
+- ``Quadratic(H, b=None, noise_std=0, noise_cov=None)``: f = ½θᵀHθ − bᵀθ, ∇f = Hθ − b (no
+  examples: one "batch" per step); ``noise_std`` σ adds σ·z_t, z_t ~ N(0, I) from the noise stream
+  (z_t,j = ``rng.std_normal(key, t, j)``), to ∇f; ``noise_cov`` C adds ξ_t = F z_t ~ N(0, C) instead,
+  F = ``noise_factor`` with F Fᵀ = C computed once: the Cholesky factor when C is positive definite,
+  else V·diag(√w) from C = V diag(w) Vᵀ (singular PSD C; w clipped at 0).  ξ_t,j = Σ_k F_jk z_t,k
+  summed in k order, then added to (∇f)_j.
 - ``FiniteSum(loss, grad, data, dim)``: ℓ_i(θ) = loss(θ, data[i]) and ``grad(θ, data[i], out)``
   adds ∇ℓ_i(θ) to ``out``; both are compiled with the explicit signatures LOSS_SIG / GRAD_SIG and
   passed to the kernel as first-class ``numba.types.FunctionType`` values, so the kernel is
@@ -18,7 +22,7 @@ both accumulated in batch order.  The least-squares batch step itself lives in
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
@@ -59,6 +63,7 @@ class Packed:
     dim: int
     loss: Any = no_loss
     grad: Any = no_grad
+    noise_factor: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (d, d) or (0, 0): none
 
     @property
     def n(self) -> int:
@@ -82,22 +87,51 @@ class LeastSquares:
         return Packed(code, self.X, self.y, self.G, self.h, self.c, 0.0, self.X.shape[1])
 
 
-class Quadratic:
-    """f(θ) = ½θᵀHθ − bᵀθ with H symmetric; gradient Hθ − b (+ σ·N(0, I) if ``noise_std`` σ > 0)."""
+def _symmetric(name: str, M: Any, d: int | None = None) -> np.ndarray:
+    M = check_array(name, M, ndim=2, min_size=1)
+    d = M.shape[0] if d is None else d
+    check_array(name, M, shape=(d, d))
+    if not np.allclose(M, M.T, rtol=1e-12, atol=0.0):
+        raise ValueError(f"{name} must be symmetric ({name} == {name}.T up to rtol 1e-12)")
+    return np.ascontiguousarray((M + M.T) / 2)
 
-    def __init__(self, H: Any, b: Any = None, noise_std: float = 0.0) -> None:
-        H = check_array("H", H, ndim=2, min_size=1)
-        d = H.shape[0]
-        check_array("H", H, shape=(d, d))
-        if not np.allclose(H, H.T, rtol=1e-12, atol=0.0):
-            raise ValueError("H must be symmetric (H == H.T up to rtol 1e-12)")
-        self.H = np.ascontiguousarray((H + H.T) / 2)
+
+def noise_factor(C: np.ndarray) -> np.ndarray:
+    """F with F Fᵀ = C for symmetric C: Cholesky if C is positive definite, else V·diag(√w).
+
+    Raises ValueError (naming ``noise_cov``) when an eigenvalue of C is below −1e-12·max|eig|.
+    """
+    w, V = np.linalg.eigh(C)
+    scale = max(float(np.abs(w).max()), np.finfo(float).tiny)
+    if w.min() < -1e-12 * scale:
+        raise ValueError(f"noise_cov must be symmetric positive semi-definite (eigenvalues >= 0); "
+                         f"got smallest eigenvalue {w.min():.3g}")
+    if w.min() > 1e-12 * scale:
+        try:
+            return np.ascontiguousarray(np.linalg.cholesky(C))
+        except np.linalg.LinAlgError:
+            pass
+    return np.ascontiguousarray(V * np.sqrt(np.clip(w, 0.0, None)))
+
+
+class Quadratic:
+    """f(θ) = ½θᵀHθ − bᵀθ with H symmetric; gradient Hθ − b, plus σ·N(0, I) if ``noise_std`` σ > 0
+    or N(0, C) if ``noise_cov`` C (symmetric PSD, may be singular) is given (not both)."""
+
+    def __init__(self, H: Any, b: Any = None, noise_std: float = 0.0, noise_cov: Any = None) -> None:
+        self.H = _symmetric("H", H)
+        d = self.H.shape[0]
         self.b = np.zeros(d) if b is None else check_array("b", b, shape=(d,))
         self.noise_std = check_real("noise_std", noise_std, 0.0, None)
+        self.noise_cov = None if noise_cov is None else _symmetric("noise_cov", noise_cov, d)
+        if self.noise_cov is not None and self.noise_std > 0:
+            raise ValueError("noise_std must be 0 when noise_cov is given (noise_std σ means noise_cov = σ²·I)")
+        self.noise_factor = None if self.noise_cov is None else noise_factor(self.noise_cov)
 
     def pack(self) -> Packed:
         d = self.H.shape[0]
-        return Packed(QUAD, np.zeros((1, d)), np.zeros(1), self.H, self.b, 0.0, self.noise_std, d)
+        F = np.zeros((0, 0)) if self.noise_factor is None else self.noise_factor
+        return Packed(QUAD, np.zeros((1, d)), np.zeros(1), self.H, self.b, 0.0, self.noise_std, d, noise_factor=F)
 
 
 def _compiled(name: str, f: Callable, sig) -> Any:

@@ -55,6 +55,17 @@ def std_normal(key: int, block: int, j: int) -> float:
     return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
 
 
+def fresh_batch(n: int, b: int, seed: int, traj: int, step: int) -> list[int]:
+    """The "fresh" batch of step ``step`` ≥ 1: partial Fisher–Yates (b draws of block step − 1) on 0..n−1."""
+    key = stream_key(seed, traj, 0)
+    order = list(range(n))
+    for q in range(b):
+        j = n - 1 - q
+        r = uniform_int32(draw_u64(key, ((step - 1) << 32) | (q >> 1)), q, j + 1)
+        order[j], order[r] = order[r], order[j]
+    return order[n - b :]
+
+
 def epoch_order(kind: str, n: int, seed: int, traj: int, epoch: int) -> list[int]:
     """Epoch ``epoch``'s index sequence: Fisher–Yates / i.i.d. / identity (see ``sim.samplers``)."""
     key = stream_key(seed, traj, 0)
@@ -146,10 +157,16 @@ def simulate_reference(problem: Any, optimizer: Any, sampler: Any, *, n_traj: in
         nkey = stream_key(seed, k, 1)
         for t in range(1, n_steps + 1):
             e, s = divmod(t - 1, S)
-            batch = epoch_order(kind, n, seed, k, e)[s * B : s * B + B]
+            if kind == "fresh":
+                batch = fresh_batch(n, B, seed, k, t)
+            else:
+                batch = epoch_order(kind, n, seed, k, e)[s * B : s * B + B]
             g, bl = batch_grad(pk, batch, th)
             if pk.noise_std > 0:
                 g = [g[j] + pk.noise_std * std_normal(nkey, t, j) for j in range(d)]
+            elif pk.noise_factor.shape[0] > 0:  # ξ = F z, z_k = std_normal(key, t, k), summed in k order
+                z = [std_normal(nkey, t, j) for j in range(d)]
+                g = [g[j] + dot(pk.noise_factor[j].tolist(), z) for j in range(d)]
             m = [optimizer.momentum * a - optimizer.lr * b for a, b in zip(m, g)]
             th = [a + b for a, b in zip(th, m)]
             bad = not math.isfinite(bl) or not all(abs(x) <= threshold for x in th)

@@ -3,7 +3,8 @@
 Serves claims C1, C3–C9 (Monte Carlo side).  Trajectories are processed in chunks of ``chunk``;
 per-trajectory records exist for one chunk at a time when ``stats_only=True`` (memory
 independent of n_traj), and mean/variance are folded in trajectory order (``sim.stats``), so
-every output is bitwise identical for any thread count and any chunk size.
+every output is bitwise identical for any thread count and any chunk size.  With ``cov=True`` the
+covariance across trajectories of each recorded vector is streamed too (memory O(records·d²)).
 """
 from __future__ import annotations
 
@@ -16,11 +17,12 @@ from mathcore.validation import check_array, check_choice, check_int, check_real
 from .kernels import get_kernel
 from .optimizers import HeavyBall
 from .problems import PROBLEMS, Quadratic
-from .samplers import FIXED, Sampler, check_n, steps_per_epoch
+from .samplers import FIXED, FRESH, Sampler, check_n, steps_per_epoch
 from .stats import RunningStats
 
 RECORDABLES = ("theta", "velocity", "grad", "batch_loss", "full_loss")
 VECTOR_RECORDS = ("theta", "velocity", "grad")
+JOINT = "theta+velocity"  # key of the joint covariance of (θ_t, m_t) in SimResult.cov
 
 
 @dataclass
@@ -30,6 +32,9 @@ class SimResult:
     records[name]: (n_traj, n_rec) or (n_traj, n_rec, d), NaN from a trajectory's divergence
     step on (empty dict when stats_only); mean/var[name]: (n_rec[, d]) over the trajectories
     still finite at that record (var with ddof=1); count[name]: (n_rec,) how many entered;
+    cov[name]: (n_rec, d, d) covariance (ddof=1) of each recorded vector (theta, velocity, grad)
+    over the same trajectories, when ``cov=True`` (diagonal == var bitwise), and
+    cov["theta+velocity"]: (n_rec, 2d, 2d) of the stacked (θ_t, m_t) when ``joint_cov=True``;
     steps: (n_rec,) the step t of each record (θ_t, m_t, g_t, L(θ_t); batch_loss is L_b(θ_{t−1}));
     batch_sizes: (n_rec,) size of the mini-batch used at that step; diverged_traj/diverged_at:
     the diverged trajectories and their divergence steps; settings: the arguments.
@@ -44,6 +49,7 @@ class SimResult:
     diverged_traj: np.ndarray
     diverged_at: np.ndarray
     settings: dict[str, Any] = field(default_factory=dict)
+    cov: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def diverged_step(self) -> np.ndarray:
@@ -55,6 +61,25 @@ class SimResult:
     @property
     def n_diverged(self) -> int:
         return int(self.diverged_traj.size)
+
+    def diverged_fraction(self, step: Any = None) -> float | np.ndarray:
+        """Fraction of the trajectories diverged at or before ``step`` (default: the last step T).
+
+        ``step`` may be an int in [1, T] or an array of them (e.g. ``self.steps``); a trajectory
+        diverges at the first step where some |θ_t,j| > diverge_threshold or a value is not finite.
+        For convergence-region counts pick the threshold for the run length: an unstable linear
+        recursion with spectral radius ρ > 1 grows like ρ^t, so it is flagged within T steps only
+        if ρ^T·|θ_0| exceeds the threshold (the default 1e100 suits gross blow-ups only).
+        """
+        T = self.settings["n_steps"]
+        if step is None:
+            step = T
+        steps = np.asarray(step)
+        if steps.dtype.kind not in "iu" or (steps < 1).any() or (steps > T).any():
+            raise ValueError(f"step must be an integer (or integer array) in [1, {T}]; got {step!r}")
+        at = np.sort(self.diverged_at)
+        frac = np.searchsorted(at, steps, side="right") / self.settings["n_traj"]
+        return float(frac) if frac.ndim == 0 else frac
 
 
 def _initial(name: str, x: Any, n_traj: int, d: int) -> np.ndarray:
@@ -88,7 +113,7 @@ def _n_steps(n_epochs: Any, n_steps: Any, S: int) -> int:
     return check_int("n_epochs", n_epochs, 1, (2**31 - 1) // S) * S
 
 
-def _check_setup(problem, optimizer, sampler, record, n_traj, chunk, seed, thr):
+def _check_setup(problem, optimizer, sampler, record, n_traj, chunk, seed, thr, cov, joint_cov):
     if not isinstance(problem, PROBLEMS):
         raise ValueError(f"problem must be one of {', '.join(p.__name__ for p in PROBLEMS)}; got {type(problem).__name__}")
     if not isinstance(optimizer, HeavyBall):
@@ -97,13 +122,17 @@ def _check_setup(problem, optimizer, sampler, record, n_traj, chunk, seed, thr):
         if sampler is not None:
             raise ValueError("sampler must be None for a Quadratic problem (it has no examples)")
     elif not isinstance(sampler, Sampler):
-        raise ValueError(f"sampler must be a Sampler('reshuffle'|'replacement'|'fixed', batch_size); got {sampler!r}")
+        raise ValueError(f"sampler must be a Sampler('reshuffle'|'replacement'|'fixed'|'fresh', batch_size); got {sampler!r}")
     if isinstance(record, str) or not all(r in RECORDABLES for r in record) or len(set(record)) != len(record):
         raise ValueError(f"record must be a sequence of distinct names from {RECORDABLES}; got {record!r}")
     check_int("n_traj", n_traj, 1, 2**62)
     check_int("chunk", chunk, 1, 2**31)
     check_int("seed", seed, 0, 2**64 - 1)
     check_real("diverge_threshold", thr, 0.0, None, lo_open=True)
+    check_choice("cov", cov, (False, True))
+    check_choice("joint_cov", joint_cov, (False, True))
+    if joint_cov and not {"theta", "velocity"} <= set(record):
+        raise ValueError(f"joint_cov=True needs record to contain 'theta' and 'velocity'; got {record!r}")
 
 
 def simulate(
@@ -122,14 +151,19 @@ def simulate(
     stats_only: bool = False,
     chunk: int = 4096,
     diverge_threshold: float = 1e100,
+    cov: bool = False,
+    joint_cov: bool = False,
 ) -> SimResult:
     """Run ``n_traj`` trajectories of ``optimizer`` on ``problem`` with mini-batches from ``sampler``.
 
     T = n_steps, or n_epochs·S with S = steps per epoch (1 for a Quadratic).  θ_0 / m_0: (d,) for
     all trajectories or (n_traj, d); default 0.  ``record`` ⊆ RECORDABLES, stored at steps
-    every, 2·every, … ≤ T (``every`` = "epoch" (S), "step" (1) or an integer).
+    every, 2·every, … ≤ T (``every`` = "epoch" (S), "step" (1) or an integer).  ``cov``: also the
+    covariance of each recorded vector; ``joint_cov``: of (θ, m) stacked (needs both recorded).
+    A trajectory diverges at the first step t where some |θ_t,j| > ``diverge_threshold`` or a
+    value is not finite; it stops there and is excluded from the statistics from then on.
     """
-    _check_setup(problem, optimizer, sampler, record, n_traj, chunk, seed, diverge_threshold)
+    _check_setup(problem, optimizer, sampler, record, n_traj, chunk, seed, diverge_threshold, cov, joint_cov)
     pk = problem.pack()
     if sampler is None:
         samp, B, drop_last = FIXED, 1, False
@@ -142,19 +176,23 @@ def simulate(
     th0 = _initial("theta0", theta0, n_traj, pk.dim)
     mm0 = _initial("m0", m0, n_traj, pk.dim)
     steps = k_every * np.arange(1, T // k_every + 1, dtype=np.int64)
-    sizes = np.minimum(pk.n - B * ((steps - 1) % S), B)
+    sizes = np.full(len(steps), B) if samp == FRESH else np.minimum(pk.n - B * ((steps - 1) % S), B)
     out = _run(pk, optimizer, samp, B, drop_last, int(seed), n_traj, T, k_every, float(diverge_threshold),
-               th0, mm0, tuple(record), len(steps), bool(stats_only), chunk)
+               th0, mm0, tuple(record), len(steps), bool(stats_only), chunk, bool(cov), bool(joint_cov))
     settings = dict(problem=type(problem).__name__, optimizer=optimizer, sampler=sampler, n_traj=n_traj,
                     n_steps=T, steps_per_epoch=S, seed=seed, every=k_every, record=tuple(record),
-                    stats_only=bool(stats_only), chunk=chunk, diverge_threshold=diverge_threshold)
-    records, mean, var, count, div_traj, div_at = out
-    return SimResult(records, mean, var, count, steps, sizes, div_traj, div_at, settings)
+                    stats_only=bool(stats_only), chunk=chunk, diverge_threshold=diverge_threshold,
+                    cov=bool(cov), joint_cov=bool(joint_cov))
+    records, mean, var, count, covs, div_traj, div_at = out
+    return SimResult(records, mean, var, count, steps, sizes, div_traj, div_at, settings, covs)
 
-def _run(pk, opt, samp, B, drop_last, seed, n_traj, T, every, thr, th0, mm0, record, R, stats_only, chunk):
+
+def _run(pk, opt, samp, B, drop_last, seed, n_traj, T, every, thr, th0, mm0, record, R, stats_only, chunk,
+         cov, joint_cov):
     kernel = get_kernel()
     d = pk.dim
-    stats = {r: RunningStats(R, d if r in VECTOR_RECORDS else 1) for r in record}
+    stats = {r: RunningStats(R, d if r in VECTOR_RECORDS else 1, cov and r in VECTOR_RECORDS) for r in record}
+    joint = RunningStats(R, 2 * d, True) if joint_cov else None
     kept: dict[str, list[np.ndarray]] = {r: [] for r in record}
     div_traj, div_at = [], []
     for start in range(0, n_traj, chunk):
@@ -164,7 +202,7 @@ def _run(pk, opt, samp, B, drop_last, seed, n_traj, T, every, thr, th0, mm0, rec
             outs.setdefault(r, np.empty((c, 0, 0) if r in VECTOR_RECORDS else (c, 0)))
         div = np.empty(c, dtype=np.int64)
         rows = slice(start, start + c)
-        kernel(pk.code, pk.A, pk.v, pk.G, pk.h, pk.c, pk.noise_std, pk.loss, pk.grad,
+        kernel(pk.code, pk.A, pk.v, pk.G, pk.h, pk.c, pk.noise_std, pk.noise_factor, pk.loss, pk.grad,
                samp, B, drop_last, opt.lr, opt.momentum, np.uint64(seed), start, T, every, thr,
                th0 if len(th0) == 1 else th0[rows], mm0 if len(mm0) == 1 else mm0[rows],
                outs["theta"], outs["velocity"], outs["grad"], outs["batch_loss"], outs["full_loss"], div)
@@ -172,11 +210,17 @@ def _run(pk, opt, samp, B, drop_last, seed, n_traj, T, every, thr, th0, mm0, rec
             stats[r].fold(outs[r])
             if not stats_only:
                 kept[r].append(outs[r])
+        if joint is not None:
+            joint.fold(np.concatenate([outs["theta"], outs["velocity"]], axis=2))
         bad = np.flatnonzero(div >= 0)
         div_traj.append(bad + start)
         div_at.append(div[bad])
     records = {} if stats_only else {r: np.concatenate(v) for r, v in kept.items()}
-    mean, var, count = {}, {}, {}
+    mean, var, count, covs = {}, {}, {}, {}
     for r in record:
         mean[r], var[r], count[r] = stats[r].result((d,) if r in VECTOR_RECORDS else ())
-    return records, mean, var, count, np.concatenate(div_traj), np.concatenate(div_at)
+        if stats[r].c2.shape[0] > 0:
+            covs[r] = stats[r].covariance()
+    if joint is not None:
+        covs[JOINT] = joint.covariance()
+    return records, mean, var, count, covs, np.concatenate(div_traj), np.concatenate(div_at)

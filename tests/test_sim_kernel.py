@@ -35,11 +35,12 @@ def _compare(res, want, names=ALL, rtol=0.0):
             np.testing.assert_allclose(res.records[name], want[name], rtol=rtol, atol=0, err_msg=name)
 
 
-@pytest.mark.parametrize("kind", ["reshuffle", "replacement", "fixed"])
+@pytest.mark.parametrize("kind", list(sim.SAMPLER_KINDS))
 @pytest.mark.parametrize("drop_last", [False, True])
 @pytest.mark.parametrize("gram", [True, False])
-def test_least_squares_kernel_equals_reference(kind, drop_last, gram):
-    prob, opt, smp = _lsq(gram=gram), sim.HeavyBall(0.05, 0.7), sim.Sampler(kind, 4, drop_last)
+@pytest.mark.parametrize("n, B", [(11, 4), (29, 19)])  # 19 = 8 + 8 + 3: the kernel's 8-example blocks + tail
+def test_least_squares_kernel_equals_reference(kind, drop_last, gram, n, B):
+    prob, opt, smp = _lsq(n=n, gram=gram), sim.HeavyBall(0.05, 0.7), sim.Sampler(kind, B, drop_last)
     theta0 = np.linspace(-1, 1, 3 * 3).reshape(3, 3)
     res = sim.simulate(prob, opt, smp, n_traj=3, n_steps=10, seed=7, theta0=theta0, m0=[0.1, 0, -0.1],
                        record=ALL, every="step")
@@ -72,6 +73,20 @@ def test_quadratic_with_noise_matches_reference():
     opt = sim.HeavyBall(0.1, 0.8)
     res = sim.simulate(prob, opt, n_traj=3, n_steps=8, seed=3, theta0=[1.0, 2.0], record=ALL, every="step")
     want = ref.simulate_reference(prob, opt, None, n_traj=3, n_steps=8, seed=3, theta0=[1.0, 2.0])
+    _compare(res, want, rtol=NOISE_RTOL)
+
+
+@pytest.mark.parametrize("C", [
+    [[1.0, 0.4, 0.0], [0.4, 0.5, -0.2], [0.0, -0.2, 2.0]],  # positive definite: Cholesky factor
+    [[1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 0.0]],  # singular PSD (rank 1): eigen factor
+])
+def test_quadratic_with_noise_covariance_matches_reference(C):
+    NOISE_RTOL = 4 * np.finfo(float).eps * 10  # as above: only libm (log, cos, sqrt) may differ
+    prob = sim.Quadratic(np.diag([2.0, 1.0, 0.5]), b=[1.0, 0.0, -1.0], noise_cov=C)
+    np.testing.assert_allclose(prob.noise_factor @ prob.noise_factor.T, C, atol=1e-15)
+    opt = sim.HeavyBall(0.1, 0.8)
+    res = sim.simulate(prob, opt, n_traj=3, n_steps=8, seed=5, theta0=[1.0, 2.0, 0.0], record=ALL, every="step")
+    want = ref.simulate_reference(prob, opt, None, n_traj=3, n_steps=8, seed=5, theta0=[1.0, 2.0, 0.0])
     _compare(res, want, rtol=NOISE_RTOL)
 
 

@@ -1,4 +1,5 @@
-"""Bitwise reproducibility across thread counts (subprocesses) and chunk sizes; no SymPy import."""
+"""Bitwise reproducibility (records, mean/var, streamed covariances) across thread counts
+(subprocesses) and chunk sizes; no SymPy import."""
 from __future__ import annotations
 
 import os
@@ -20,8 +21,12 @@ r = sim.simulate(sim.LeastSquares(X, y), sim.HeavyBall(0.05, 0.9), sim.Sampler("
                  n_traj=37, n_epochs=3, seed=11, record=sim.RECORDABLES, every="step", chunk=int(sys.argv[1]))
 q = sim.simulate(sim.Quadratic(np.eye(3), noise_std=0.3), sim.HeavyBall(0.1, 0.5), n_traj=37, n_steps=9,
                  record=("theta",), stats_only=True, chunk=5)
+c = sim.simulate(sim.Quadratic(np.diag([1.0, 0.5]), noise_cov=[[1.0, 0.3], [0.3, 0.2]]), sim.HeavyBall(0.1, 0.5),
+                 n_traj=37, n_steps=9, record=("theta", "velocity", "grad"), stats_only=True, cov=True,
+                 joint_cov=True, every="step", chunk=int(sys.argv[1]))
 assert numba.get_num_threads() == int(sys.argv[2])
 out = [r.records[k] for k in sim.RECORDABLES] + [r.mean["full_loss"], r.var["theta"], q.mean["theta"], q.var["theta"]]
+out += [c.cov[k] for k in sorted(c.cov)]
 sys.stdout.write(b"".join(np.ascontiguousarray(a).tobytes() for a in out).hex())
 """
 

@@ -64,3 +64,41 @@ def test_trajectories_and_epochs_get_different_permutations():
     smp = sim.Sampler("reshuffle", 4)
     orders = {tuple(sim.epoch_order(smp, 30, SEED, t, e)) for t in range(5) for e in range(5)}
     assert len(orders) == 25
+
+
+@given(sizes, st.integers(1, 10_000), st.integers(0, 1000))
+def test_fresh_batch_is_b_distinct_indices_and_matches_reference(nb, step, traj):
+    n, b = nb
+    smp = sim.Sampler("fresh", b)
+    batch = sim.batch_indices(smp, n, SEED, traj, step)
+    assert len(batch) == b and len(np.unique(batch)) == b and ((0 <= batch) & (batch < n)).all()
+    assert batch.tolist() == ref.fresh_batch(n, b, SEED, traj, step)
+    S = smp.steps_per_epoch(n)
+    e, s = divmod(step - 1, S)
+    assert sim.epoch_batches(smp, n, SEED, traj, e)[s].tolist() == batch.tolist()
+    assert smp.batch_sizes(n).tolist() == [b] * S
+
+
+@given(sizes, st.booleans(), st.integers(1, 200))
+def test_batch_indices_are_the_epoch_slices_for_epoch_samplers(nb, drop_last, step):
+    n, b = nb
+    for kind in ("reshuffle", "replacement", "fixed"):
+        smp = sim.Sampler(kind, b, drop_last)
+        e, s = divmod(step - 1, smp.steps_per_epoch(n))
+        assert sim.batch_indices(smp, n, SEED, 2, step).tolist() == sim.epoch_batches(smp, n, SEED, 2, e)[s].tolist()
+
+
+def test_fresh_batches_are_uniform_chi_square():
+    # The first-drawn index (batch[-1]) and the index at batch position 0 must each be uniform over
+    # the N examples, and the batch as a set uniform over the C(6, 2) = 15 subsets of a small data
+    # set; the three tests share the budget α = 1e-4 (α/3 each).
+    n, b, reps = 23, 5, 4600
+    smp = sim.Sampler("fresh", b)
+    batches = np.array([sim.batch_indices(smp, n, SEED, t, step) for t in range(46) for step in range(1, reps // 46 + 1)])
+    for pos in (-1, 0):
+        assert stats.chisquare(np.bincount(batches[:, pos], minlength=n)).pvalue > ALPHA / 3
+    pairs = [sim.batch_indices(sim.Sampler("fresh", 2), 6, SEED, 1, step) for step in range(1, 3001)]
+    codes = [6 * min(p) + max(p) for p in pairs]
+    subsets = [6 * i + j for i in range(6) for j in range(i + 1, 6)]
+    counts = np.array([codes.count(c) for c in subsets])
+    assert counts.sum() == 3000 and stats.chisquare(counts).pvalue > ALPHA / 3

@@ -143,7 +143,7 @@ def _simulation_epochs(cfg: RunConfig) -> Outcome:
     L, s2 = float(losses.mean()), float(losses.var())
     q, r = divmod(N, B)
     K = q + 1
-    n_ep = 4_000 if cfg.quick else 40_000
+    n_ep = 4_000 if cfg.quick else 200_000
     sampler = Sampler("reshuffle", B)
     orders = np.array([epoch_order(sampler, N, cfg.seed, 0, e) for e in range(n_ep)])
     vals = losses[orders]

@@ -139,18 +139,17 @@ def _constant_figure(responses, lr):
 
 
 def _checks() -> tuple[Check, ...]:
-    from proofs.claims import c9_conventions
+    from proofs.claims import c9_conventions, c9_quadratic
 
-    return (
+    own = (
         proof_check("closed forms of m_t and theta_t; constant gradient", (
             mm.prove_velocity_closed_form, mm.prove_position_closed_form, mm.prove_constant_gradient)),
-        c9_conventions.CHECKS[0],
         Check("exact", "rational recursion vs closed forms", _exact),
-        c9_conventions.CHECKS[1],
         Check("simulation", "trajectory kernel vs closed form", _kernel_vs_closed_form),
         Check("simulation", "impulse and constant-gradient response", _stream_response),
-        c9_conventions.CHECKS[2],
     )
+    every = own + c9_conventions.CHECKS + c9_quadratic.CHECKS
+    return tuple(c for kind in ("symbolic", "exact", "simulation") for c in every if c.kind == kind)
 
 
 CLAIM = Claim(
@@ -161,6 +160,8 @@ CLAIM = Claim(
               r"m_t = \lambda^t m_0 - \eta\sum_{k=1}^{t}\lambda^{t-k} g_k,\ "
               r"m_t \to -\frac{\eta g}{1-\lambda}\ \text{under a constant gradient}",
     checks=_checks(),
-    notes="Conventions of PyTorch, Keras/Sutskever, optax and the EMA form, and the exact maps between them, "
-          "are part of this claim (see docs/conformance.md).",
+    notes="Also part of this claim: the conventions of PyTorch, Keras/Sutskever, optax and the EMA form and the "
+          "exact maps between them (docs/conformance.md); heavy ball on quadratics (convergence region, rate, "
+          "critical damping, Polyak's optimum, closed-form trajectories) and its exact moments under additive "
+          "gradient noise.",
 )

@@ -1,0 +1,61 @@
+"""The C9 quadratic checks (``proofs.claims.c9_quadratic``): all pass with the quick sample sizes,
+declare the false-failure share of their comparisons, and state their power against a 2% theory error."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from proofs.catalog import CheckRun, RunConfig
+from proofs.claims import c9_quadratic as cq
+from proofs.stats import ALPHA_EACH, Comparison
+
+QUICK = RunConfig(quick=True)
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict[str, CheckRun]:
+    return {chk.name: CheckRun.run(chk, QUICK) for chk in cq.CHECKS}
+
+
+def _comparisons(run: CheckRun) -> list[Comparison]:
+    fields = ("name", "estimate", "se", "theory", "n", "alpha")
+    return [Comparison(*(c[f] for f in fields)) for c in run.outcome.numbers.get("comparisons", [])]
+
+
+def test_every_kind_is_present():
+    assert {c.kind for c in cq.CHECKS} == {"symbolic", "exact", "simulation"}
+
+
+@pytest.mark.parametrize("name", [c.name for c in cq.CHECKS])
+def test_check_passes_quick(runs, name):
+    out = runs[name].outcome
+    assert out.passed, f"{name}: {out.summary}\n{out.numbers.get('traceback', '')}"
+
+
+def test_declared_alpha_is_comparisons_times_alpha_each(runs):
+    for chk in cq.CHECKS:
+        comps = _comparisons(runs[chk.name])
+        assert math.isclose(chk.alpha, len(comps) * ALPHA_EACH, rel_tol=1e-12, abs_tol=0.0), chk.name
+        assert all(c.alpha == ALPHA_EACH for c in comps), chk.name
+    assert cq.N_COMPARISONS == {"mean_band": 19, "stationary": 6}
+
+
+def test_power_against_a_2_percent_theory_error(runs):
+    """Each comparison either flags a ±2% error in its theory value (quick sizes) or states that its
+    smallest detectable relative error exceeds 2% (the report's power table)."""
+    rows = []
+    for chk in cq.CHECKS:
+        for c in _comparisons(runs[chk.name]):
+            assert c.theory != 0.0, c.name
+            flagged = c.flags_relative_error(0.02)
+            rows.append((c.name, flagged, c.detectable_relative_error))
+            assert flagged or c.detectable_relative_error > 0.02, (c.name, c.detectable_relative_error)
+            stated = runs[chk.name].outcome.numbers["comparisons"]
+            assert any(s["name"] == c.name and s["flags_2pct_error"] == flagged for s in stated)
+    assert len(rows) == sum(cq.N_COMPARISONS.values())
+    print("\n".join(f"{n}: flags 2%: {f}; detectable relative error {d:.3g}" for n, f, d in rows))
+
+
+def test_figures_only_when_asked(runs):
+    assert all(not r.outcome.figures for r in runs.values())
