@@ -28,6 +28,7 @@ class RunConfig:
     """Settings shared by all checks of one run."""
 
     quick: bool = False  # smaller samples (CI / --quick)
+    full: bool = False  # also the expensive experiments (real-data training, --full)
     seed: int = 0  # the only seed; never searched over
     make_figures: bool = False  # only the report draws plots
 

@@ -67,7 +67,9 @@ def _cmd_report(args) -> int:
     from proofs.report import write_report
     from proofs.runner import run_claims
 
-    cfg = RunConfig(quick=args.quick, seed=args.seed, make_figures=True)
+    if args.quick and args.full:
+        raise SystemExit("optproof: --quick and --full exclude each other")
+    cfg = RunConfig(quick=args.quick, full=args.full, seed=args.seed, make_figures=True)
     results = run_claims(_select(args.claims), cfg, KINDS, progress=not args.no_progress)
     matrix = None
     if not args.no_conformance:
@@ -101,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(sp)
     sp.add_argument("--out", default="report", help="output directory (default: ./report)")
     sp.add_argument("--quick", action="store_true", help="smaller Monte Carlo samples (well under a minute)")
+    sp.add_argument("--full", action="store_true", help="also the expensive experiments (real-data training)")
     sp.add_argument("--no-conformance", action="store_true", help="skip the optimizer conformance matrix")
     sp.set_defaults(func=_cmd_report)
     cli_conformance.add_subcommands(sub)

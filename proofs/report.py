@@ -80,7 +80,7 @@ def results_document(results: list[ClaimResult], cfg: RunConfig, figure_paths=No
     return {
         "generator": "optproof",
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "config": {"quick": cfg.quick, "seed": cfg.seed},
+        "config": {"quick": cfg.quick, "full": cfg.full, "seed": cfg.seed},
         "python": platform.python_version(),
         "status": "pass" if all(r.passed for r in results) else "fail",
         "claims": claims,
@@ -218,7 +218,7 @@ def _conformance_html(matrix: dict | None) -> str:
 
 def render_html(doc: dict) -> str:
     body = "".join(_claim_html(c) for c in doc["claims"]) + _conformance_html(doc.get("conformance"))
-    mode = "quick" if doc["config"]["quick"] else "default"
+    mode = "quick" if doc["config"]["quick"] else "full" if doc["config"].get("full") else "default"
     return (
         "<!doctype html><html><head><meta charset='utf-8'><title>optproof report</title>"
         f"<style>{_CSS}</style>"
