@@ -184,6 +184,33 @@ def _claim_html(c: dict) -> str:
             "</section>")
 
 
+def _evidence(c: dict) -> str:
+    """One line per kind: proofs held, exact checks, and what the simulation established."""
+    parts = []
+    sym = [k for k in c["checks"] if k["kind"] == "symbolic"]
+    n_proofs = sum(len(k["numbers"].get("proofs", [])) for k in sym)
+    if sym:
+        parts.append(f"proved ({n_proofs} proof{'s' * (n_proofs != 1)})" if all(k["passed"] for k in sym) else "proof FAILED")
+    sims = [k for k in c["checks"] if k["kind"] == "simulation"]
+    comps = [x for k in sims for x in k["numbers"].get("comparisons", [])]
+    if comps:
+        worst = max(abs(x["z"]) for x in comps)
+        ok = sum(x["passed"] for x in comps)
+        parts.append(f"confirmed by simulation: {ok}/{len(comps)} comparisons within their interval "
+                     f"(max |z| = {worst:.2f})")
+    exact_sims = [k for k in sims if not k["numbers"].get("comparisons")]
+    if exact_sims:
+        ok = sum(k["passed"] for k in exact_sims)
+        parts.append(f"{ok}/{len(exact_sims)} deterministic simulation checks within their rounding bounds")
+    for k in sims:
+        eff = k["numbers"].get("effect")
+        if isinstance(eff, dict):
+            lo, hi = eff["ci"]
+            parts.append(f"measured {html.escape(eff['name'])}: {_fmt(eff['estimate'])} "
+                         f"(95% CI [{_fmt(lo)}, {_fmt(hi)}])")
+    return "<br>".join(parts)
+
+
 def _summary_html(doc: dict) -> str:
     rows = []
     for c in doc["claims"]:
@@ -194,9 +221,10 @@ def _summary_html(doc: dict) -> str:
             cls = "pass" if ok == len(chks) else "fail"
             cells.append(f"<td class='{cls}'>{ok}/{len(chks)}</td>" if chks else "<td>—</td>")
         rows.append(f"<tr><td><a href='#{c['id']}'>{c['id']}</a></td><td>{html.escape(c['title'])}</td>"
-                    f"{''.join(cells)}<td class='{c['status']}'>{c['status']}</td></tr>")
+                    f"{''.join(cells)}<td>{_evidence(c)}</td><td class='{c['status']}'>{c['status']}</td></tr>")
     head = "".join(f"<th>{k}</th>" for k in KINDS)
-    return f"<table><tr><th>claim</th><th>statement</th>{head}<th>status</th></tr>{''.join(rows)}</table>"
+    return (f"<table><tr><th>claim</th><th>statement</th>{head}<th>evidence</th><th>status</th></tr>"
+            f"{''.join(rows)}</table>")
 
 
 def _conformance_html(matrix: dict | None) -> str:
