@@ -262,13 +262,21 @@ CHECKS = (
     Check("simulation", "McCandlish optimal step per batch size", _simulation_optimal_step, alpha=3 * ALPHA_EACH),
 )
 
+def _checks() -> tuple:
+    from proofs.claims import c3_saddle
+
+    every = CHECKS + c3_saddle.CHECKS
+    return tuple(c for kind in ("symbolic", "exact", "simulation") for c in every if c.kind == kind)
+
+
 CLAIM = Claim(
     id="C3",
-    title="Full batch: exact, stable gradient; small batch: noisy gradient",
+    title="Full batch: exact, stable, stuck at saddles; small batch: noisy, escapes",
     section="1.2",
-    statement=r"\mathrm{Cov}[\nabla L_B(\theta)] = \frac{N-B}{N-1}\frac{\Sigma(\theta)}{B}\ (=0\ \text{at}\ B=N),\ "
-              r"\Sigma(\theta)\ \text{quadratic in}\ \theta;\ \text{iterate moments exact}",
-    checks=CHECKS,
-    notes="The saddle-escape experiments (GD stuck at a strict saddle, SGD escapes, escape time vs B) are "
-          "not in this catalog yet; this entry covers the gradient noise that the claim rests on.",
+    statement=r"\mathrm{Cov}[\nabla L_B(\theta)] = \frac{N-B}{N-1}\frac{\Sigma(\theta)}{B}\ (=0\ \text{at}\ B=N);\ "
+              r"\text{at a strict saddle GD stays, SGD escapes:}\ \mathbb{E}[y_t^2] = \eta^2 s^2\sum_{n\le t} S_n^2",
+    checks=_checks(),
+    notes="Two parts: the gradient noise that small batches add (exact covariance, iterate moments, the additive "
+          "model's error, McCandlish's noise scale, epoch reshuffling), and the saddle experiment (GD started on "
+          "f = (x^2 - y^2)/2 never moves, SGD and heavy ball escape; escape-time law against B).",
 )
