@@ -140,6 +140,8 @@ def _numbers_table(numbers: dict) -> str:
 def _check_html(chk: dict) -> str:
     """The verdict, summary and plots of one check (its column in the side-by-side grid)."""
     status = "pass" if chk["passed"] else "fail"
+    if chk["passed"] and chk["summary"].startswith("skipped"):
+        status = "skipped"
     parts = [f"<h4>{html.escape(chk['name'])} <span class='{status}'>{status}</span></h4>",
              f"<p>{html.escape(chk['summary'])}</p>"]
     parts += [f"<div>{formula_html(t)}</div>" for t in chk["latex"]]

@@ -1,0 +1,155 @@
+"""Cost of a mini-batch update and of an epoch versus the batch size B (C2, seed 1.1/1.2).
+
+Seed 1.1: batches "降低一次梯度计算成本" (lower the cost of one gradient computation) and
+"加快一次 epoch 的计算速度（借助 GPU 并行）" (make an epoch faster with parallel hardware); 1.2:
+full batch means few updates, small batch many.  The model, for N examples, batch size B ≤ N,
+a fixed cost t₀ per update (launch, optimizer step, bookkeeping), a cost c per example-gradient
+and a parallel width P (examples processed at once)::
+
+    updates per epoch    U(B) = ⌈N/B⌉            (drop_last: ⌊N/B⌋, N − (N mod B) examples seen)
+    time per update      t(B) = t₀ + c⌈B/P⌉      (serial: P = 1)
+    time per epoch       E(B) = U(B)·t(B)  ≥  N t₀/B + N c/P  (equality when B | N and P | B)
+    time per example     t(B)/B = t₀/B + c/P  (P | B): decreases in B — "cost per gradient ↓"
+
+Relaxed to real B (``prove_cost_model``): ``E(B) = N t₀/B + N c/P`` strictly decreases to the floor
+``N c/P``, so with P | N the full batch minimises epoch time; ``E(B) ≤ (1 + ε)·N c/P`` from the
+knee ``B_ε = t₀ P/(ε c)`` on ("decreasing then flattening").  The trade-off: updates per epoch
+``N/B`` fall as B grows while time per update rises — a larger batch buys a faster epoch with
+fewer (less noisy) steps.
+"""
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Any, NamedTuple
+
+import numpy as np
+import sympy as sp
+
+from mathcore.proof import Proof
+from mathcore.validation import check_array, check_choice, check_int, check_real
+
+__all__ = ["updates_per_epoch", "examples_per_epoch", "update_time", "epoch_time", "time_per_example",
+           "best_batch_size", "knee_batch_size", "CostFit", "fit_epoch_times", "prove_cost_model"]
+
+
+def _sizes(N: Any, B: Any) -> tuple[int, int]:
+    N = check_int("N", N, 1)
+    return N, check_int("B", B, 1, N)
+
+
+def _nonneg(name: str, x: Any):
+    """Fractions/ints stay exact; other reals become checked floats (≥ 0)."""
+    if isinstance(x, (int, Fraction)) and not isinstance(x, bool):
+        if x < 0:
+            raise ValueError(f"{name} must be a finite real number in [0, inf); got {x!r}")
+        return Fraction(x)
+    return check_real(name, x, 0.0)
+
+
+def updates_per_epoch(N: int, B: int, drop_last: bool = False) -> int:
+    """U = ⌈N/B⌉, or ⌊N/B⌋ with ``drop_last`` (sim's ``Sampler.steps_per_epoch``)."""
+    N, B = _sizes(N, B)
+    check_choice("drop_last", drop_last, (False, True))
+    return N // B if drop_last else -(-N // B)
+
+
+def examples_per_epoch(N: int, B: int, drop_last: bool = False) -> int:
+    """Examples whose gradient is computed in one epoch: N, or N − (N mod B) with ``drop_last``."""
+    N, B = _sizes(N, B)
+    check_choice("drop_last", drop_last, (False, True))
+    return N - N % B if drop_last else N
+
+
+def update_time(B: int, t0: Any, c: Any, P: int = 1):
+    """t(B) = t₀ + c⌈B/P⌉ (exact for Fraction/int inputs)."""
+    B = check_int("B", B, 1)
+    P = check_int("P", P, 1)
+    return _nonneg("t0", t0) + _nonneg("c", c) * (-(-B // P))
+
+
+def epoch_time(N: int, B: int, t0: Any, c: Any, P: int = 1):
+    """E(B) = ⌈N/B⌉ (t₀ + c⌈B/P⌉): every batch padded to B (the last one too, as on a GPU)."""
+    return updates_per_epoch(N, B) * update_time(_sizes(N, B)[1], t0, c, P)
+
+
+def time_per_example(N: int, B: int, t0: Any, c: Any, P: int = 1):
+    """E(B)/N: the cost of one example-gradient inside an epoch."""
+    return epoch_time(N, B, t0, c, P) / Fraction(N) if isinstance(t0, (int, Fraction)) and isinstance(c, (int, Fraction)) \
+        else epoch_time(N, B, t0, c, P) / N
+
+
+def best_batch_size(N: int, t0: Any, c: Any, P: int = 1) -> int:
+    """argmin_B E(B) over B = 1..N by enumeration (smallest such B); B = N whenever P | N."""
+    N = check_int("N", N, 1)
+    times = [epoch_time(N, B, t0, c, P) for B in range(1, N + 1)]
+    return 1 + min(range(N), key=lambda i: (times[i], i))
+
+
+def knee_batch_size(t0: float, c: float, P: int = 1, eps: float = 0.1) -> float:
+    """B_ε = t₀P/(εc): from there on the relaxed epoch time is within (1 + ε) of its floor N c/P."""
+    t0 = check_real("t0", t0, 0.0)
+    c = check_real("c", c, 0.0, lo_open=True)
+    eps = check_real("eps", eps, 0.0, lo_open=True)
+    return t0 * check_int("P", P, 1) / (eps * c)
+
+
+class CostFit(NamedTuple):
+    """Least-squares fit of E(B) = t₀·U(B) + N·c to measured epoch times, with standard errors."""
+
+    t0: float
+    c: float
+    se_t0: float
+    se_c: float
+    r2: float
+    rel_residuals: np.ndarray
+
+
+def fit_epoch_times(N: int, batch_sizes: Any, times: Any) -> CostFit:
+    """Fit ``E(B) = t₀⌈N/B⌉ + cN`` by least squares weighted by 1/E (relative errors).
+
+    Standard errors from the weighted residual variance (needs ≥ 3 distinct B).
+    """
+    N = check_int("N", N, 1)
+    Bs = check_array("batch_sizes", batch_sizes, ndim=1, min_size=3)
+    y = check_array("times", times, shape=(Bs.size,))
+    if np.any(y <= 0):
+        raise ValueError("times must contain only positive values")
+    U = np.array([updates_per_epoch(N, int(b)) for b in Bs], dtype=float)
+    X = np.column_stack([U, np.full_like(U, N)]) / y[:, None]
+    coef, *_ = np.linalg.lstsq(X, np.ones_like(y), rcond=None)
+    pred = np.column_stack([U, np.full_like(U, N)]) @ coef
+    rel = (y - pred) / y
+    dof = max(Bs.size - 2, 1)
+    s2 = float(rel @ rel) / dof
+    cov = s2 * np.linalg.inv(X.T @ X)
+    ss_tot = float(np.sum((np.log(y) - np.log(y).mean()) ** 2))
+    ss_res = float(np.sum((np.log(y) - np.log(np.maximum(pred, 1e-300))) ** 2))
+    r2 = 1 - ss_res / ss_tot if ss_tot > 0 else math.nan
+    return CostFit(float(coef[0]), float(coef[1]), float(math.sqrt(cov[0, 0])), float(math.sqrt(cov[1, 1])), r2, rel)
+
+
+def prove_cost_model() -> Proof:
+    """Relaxed epoch time N t₀/B + N c/P: decreasing in B, floor N c/P, knee t₀P/(εc); per-example
+    cost t₀/B + c/P decreasing; updates per epoch N/B decreasing (symbolic N, B, t₀, c, P, ε)."""
+    N, B, P, t0, c, eps = sp.symbols("N B P t_0 c epsilon", positive=True)
+    proof = Proof(r"E(B) = \frac{N}{B}\left(t_0 + \frac{cB}{P}\right) = \frac{Nt_0}{B} + \frac{Nc}{P},\ "
+                  r"E'(B) = -\frac{Nt_0}{B^2} < 0",
+                  assumptions="B divides N and P divides B (the ceilings are exact); t0, c > 0")
+    E = (N / B) * (t0 + c * B / P)
+    proof.step("epoch time = updates x time per update", E, N * t0 / B + N * c / P)
+    proof.step("dE/dB = -N t0/B^2 (negative: a larger batch gives a faster epoch)", sp.diff(E, B), -N * t0 / B**2)
+    proof.step("floor as B -> oo: N c/P (parallel width P divides the per-example cost)", sp.limit(E, B, sp.oo),
+               N * c / P)
+    knee = t0 * P / (eps * c)
+    proof.step("knee: E(B_eps) = (1 + eps) N c/P at B_eps = t0 P/(eps c)", E.subs(B, knee), (1 + eps) * N * c / P)
+    per_example = (t0 + c * B / P) / B
+    proof.step("time per example = t0/B + c/P", per_example, t0 / B + c / P)
+    proof.step("d(time per example)/dB = -t0/B^2: cost per gradient falls with B", sp.diff(per_example, B),
+               -t0 / B**2)
+    proof.step("d(updates per epoch)/dB = -N/B^2: fewer updates per epoch", sp.diff(N / B, B), -N / B**2)
+    proof.step("time per update rises with B at slope c/P", sp.diff(t0 + c * B / P, B), c / P)
+    k = sp.Symbol("k", positive=True)
+    proof.step("B = N = kP: E(N) = t0 + N c/P, the floor plus one update's overhead", E.subs(B, N).subs(N, k * P),
+               t0 + k * P * c / P)
+    return proof

@@ -1,0 +1,224 @@
+"""A one-hidden-layer MLP classifier as a ``FiniteSum`` (claim C6, real data), plus its NumPy reference.
+
+Model (float64): h = tanh(W1 x + b1), z = W2 h + b2, ℓ(θ; x, y) = logsumexp(z) − z_y (softmax
+cross-entropy), L(θ) = (1/N) Σ_i ℓ(θ; x_i, y_i).  θ is the flat vector
+
+    θ = [W1 (n_hidden × n_in, row-major), b1 (n_hidden), W2 (n_out × n_hidden, row-major), b2 (n_out)],
+
+dim = n_hidden·(n_in + 1) + n_out·(n_hidden + 1).  A data row is [x_0 … x_{n_in−1}, y] with the
+class label y stored as a float (0.0 … n_out − 1).
+
+- ``mlp_kernels(shape)``: per-example ``loss(θ, row)`` and ``grad(θ, row, out)`` (adds ∇ℓ to ``out``)
+  as plain Python closures over the layer sizes; ``FiniteSum`` compiles them with its explicit
+  signatures (the sizes become compile-time constants).
+- ``mlp_problem(X, y, shape)``: the ``FiniteSum`` for ``sim.simulate``.
+- NumPy full-batch reference: ``loss``, ``loss_grad``, ``hvp`` (exact Hessian-vector product by
+  forward-over-reverse differentiation, Pearlmutter's R-operator), ``predict``, ``accuracy``.
+
+tanh (not ReLU) keeps L twice continuously differentiable, so the Hessian, its top eigenvalue and
+finite-difference checks are well defined everywhere.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from mathcore.validation import check_array, check_int
+from .problems import FiniteSum
+
+__all__ = ["MLPShape", "mlp_kernels", "mlp_problem", "init_params", "unpack", "loss", "loss_grad", "hvp",
+           "predict", "accuracy", "data_rows"]
+
+
+@dataclass(frozen=True)
+class MLPShape:
+    """Layer sizes n_in → n_hidden (tanh) → n_out (softmax)."""
+
+    n_in: int
+    n_hidden: int
+    n_out: int
+
+    def __post_init__(self) -> None:
+        for name in ("n_in", "n_hidden", "n_out"):
+            object.__setattr__(self, name, check_int(name, getattr(self, name), 1, None))
+        if self.n_out < 2:
+            raise ValueError(f"n_out must be an integer in [2, inf) (at least two classes); got {self.n_out}")
+
+    @property
+    def dim(self) -> int:
+        return self.n_hidden * (self.n_in + 1) + self.n_out * (self.n_hidden + 1)
+
+
+def unpack(shape: MLPShape, theta: np.ndarray):
+    """Views (W1, b1, W2, b2) into the flat parameter vector ``theta`` (no copy)."""
+    a, h, o = shape.n_in, shape.n_hidden, shape.n_out
+    theta = check_array("theta", theta, shape=(shape.dim,))
+    i1 = h * a
+    i2 = i1 + h
+    i3 = i2 + o * h
+    return theta[:i1].reshape(h, a), theta[i1:i2], theta[i2:i3].reshape(o, h), theta[i3:]
+
+
+def init_params(shape: MLPShape, rng: np.random.Generator) -> np.ndarray:
+    """Glorot-uniform weights (U(±√(6/(fan_in + fan_out)))), zero biases, as a flat vector."""
+    theta = np.zeros(shape.dim)
+    W1, _, W2, _ = unpack(shape, theta)
+    W1[:] = rng.uniform(-1, 1, W1.shape) * np.sqrt(6.0 / (shape.n_in + shape.n_hidden))
+    W2[:] = rng.uniform(-1, 1, W2.shape) * np.sqrt(6.0 / (shape.n_hidden + shape.n_out))
+    return theta
+
+
+def data_rows(X, y, shape: MLPShape) -> np.ndarray:
+    """The FiniteSum data matrix: rows [x_i, y_i] (N × (n_in + 1), C-contiguous float64)."""
+    X = check_array("X", X, ndim=2, min_size=1)
+    if X.shape[1] != shape.n_in:
+        raise ValueError(f"X must have n_in = {shape.n_in} columns; got {X.shape[1]}")
+    y = _labels(y, X.shape[0], shape.n_out)
+    return np.ascontiguousarray(np.column_stack([X, y.astype(float)]))
+
+
+def _labels(y, n: int, n_out: int) -> np.ndarray:
+    y = np.asarray(y)
+    if y.shape != (n,) or not np.all(np.isfinite(y)) or np.any(y != np.round(y)) or y.min() < 0 or y.max() >= n_out:
+        raise ValueError(f"y must be {n} integer class labels in [0, {n_out - 1}]; got shape {y.shape}")
+    return y.astype(np.int64)
+
+
+def mlp_kernels(shape: MLPShape):
+    """Per-example (loss, grad) for ``FiniteSum``: ``loss(θ, row)`` = ℓ, ``grad(θ, row, out)``: out += ∇ℓ.
+
+    Sums run in index order; the softmax is shifted by max z (no overflow).  Two small work
+    arrays (hidden activations, logits) are allocated per call.
+    """
+    A, H, O = shape.n_in, shape.n_hidden, shape.n_out
+    I1 = H * A
+    I2 = I1 + H
+    I3 = I2 + O * H
+
+    def _forward(theta, row, hid, z):
+        for j in range(H):
+            s = theta[I1 + j]
+            for k in range(A):
+                s += theta[j * A + k] * row[k]
+            hid[j] = np.tanh(s)
+        zmax = -np.inf
+        for c in range(O):
+            s = theta[I3 + c]
+            for j in range(H):
+                s += theta[I2 + c * H + j] * hid[j]
+            z[c] = s
+            if s > zmax:
+                zmax = s
+        se = 0.0
+        for c in range(O):
+            se += np.exp(z[c] - zmax)
+        return zmax, se
+
+    def loss(theta, row):
+        hid = np.empty(H)
+        z = np.empty(O)
+        zmax, se = _forward(theta, row, hid, z)
+        return np.log(se) + zmax - z[int(row[A])]
+
+    def grad(theta, row, out):
+        hid = np.empty(H)
+        z = np.empty(O)
+        zmax, se = _forward(theta, row, hid, z)
+        label = int(row[A])
+        for c in range(O):  # z ← dℓ/dz = softmax(z) − e_y
+            z[c] = np.exp(z[c] - zmax) / se
+        z[label] -= 1.0
+        for c in range(O):
+            out[I3 + c] += z[c]
+            for j in range(H):
+                out[I2 + c * H + j] += z[c] * hid[j]
+        for j in range(H):  # hid ← dℓ/da_j = (1 − h_j²) Σ_c W2_cj dz_c
+            s = 0.0
+            for c in range(O):
+                s += theta[I2 + c * H + j] * z[c]
+            d = s * (1.0 - hid[j] * hid[j])
+            out[I1 + j] += d
+            for k in range(A):
+                out[j * A + k] += d * row[k]
+
+    _forward = njit(inline="always")(_forward)  # loss/grad call it; FiniteSum compiles them
+    return loss, grad
+
+
+def mlp_problem(X, y, shape: MLPShape):
+    """``FiniteSum`` with ℓ_i = the MLP's cross-entropy on example i (for ``sim.simulate``)."""
+    loss_k, grad_k = mlp_kernels(shape)
+    return FiniteSum(loss_k, grad_k, data_rows(X, y, shape), shape.dim)
+
+
+# ---------------------------------------------------------------------------------------------
+# NumPy full-batch reference
+
+
+def _forward_np(shape, theta, X):
+    W1, b1, W2, b2 = unpack(shape, theta)
+    Hd = np.tanh(X @ W1.T + b1)
+    Z = Hd @ W2.T + b2
+    Z = Z - Z.max(axis=1, keepdims=True)
+    E = np.exp(Z)
+    S = E.sum(axis=1, keepdims=True)
+    return Hd, Z, E / S, np.log(S[:, 0])
+
+
+def loss(shape: MLPShape, theta, X, y) -> float:
+    """L(θ) = (1/N) Σ_i [logsumexp(z_i) − z_{i,y_i}]."""
+    y = _labels(y, X.shape[0], shape.n_out)
+    _, Z, _, lse = _forward_np(shape, theta, X)
+    return float(np.mean(lse - Z[np.arange(len(y)), y]))
+
+
+def loss_grad(shape: MLPShape, theta, X, y) -> tuple[float, np.ndarray]:
+    """(L(θ), ∇L(θ)) over the rows of X (backpropagation, vectorised)."""
+    y = _labels(y, X.shape[0], shape.n_out)
+    n = len(y)
+    W1, b1, W2, b2 = unpack(shape, theta)
+    Hd, Z, P, lse = _forward_np(shape, theta, X)
+    L = float(np.mean(lse - Z[np.arange(n), y]))
+    D2 = P.copy()
+    D2[np.arange(n), y] -= 1.0
+    D2 /= n
+    D1 = (D2 @ W2) * (1.0 - Hd * Hd)
+    g = np.concatenate([(D1.T @ X).ravel(), D1.sum(0), (D2.T @ Hd).ravel(), D2.sum(0)])
+    return L, g
+
+
+def hvp(shape: MLPShape, theta, v, X, y) -> np.ndarray:
+    """Exact ∇²L(θ)·v by the R-operator (directional derivative of the backward pass along v)."""
+    y = _labels(y, X.shape[0], shape.n_out)
+    n = len(y)
+    W1, b1, W2, b2 = unpack(shape, theta)
+    V1, c1, V2, c2 = unpack(shape, np.asarray(v, dtype=float))
+    Hd, _, P, _ = _forward_np(shape, theta, X)
+    T = 1.0 - Hd * Hd  # tanh'
+    RA = X @ V1.T + c1  # R{a}
+    RH = T * RA  # R{h}
+    RZ = RH @ W2.T + Hd @ V2.T + c2  # R{z}
+    RP = P * (RZ - np.sum(P * RZ, axis=1, keepdims=True))  # R{softmax}
+    D2 = P.copy()
+    D2[np.arange(n), y] -= 1.0
+    D2 /= n
+    RD2 = RP / n
+    G = D2 @ W2  # dL/dh
+    RG = RD2 @ W2 + D2 @ V2
+    D1 = G * T
+    RD1 = RG * T + G * (-2.0 * Hd * RH)
+    return np.concatenate([(RD1.T @ X).ravel(), RD1.sum(0), (RD2.T @ Hd + D2.T @ RH).ravel(), RD2.sum(0)])
+
+
+def predict(shape: MLPShape, theta, X) -> np.ndarray:
+    """Predicted class (argmax of the logits) of each row of X."""
+    _, Z, _, _ = _forward_np(shape, theta, X)
+    return np.argmax(Z, axis=1)
+
+
+def accuracy(shape: MLPShape, theta, X, y) -> float:
+    """Fraction of rows of X classified correctly."""
+    y = _labels(y, X.shape[0], shape.n_out)
+    return float(np.mean(predict(shape, theta, X) == y))
