@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from proofs.catalog import Check, Outcome, RunConfig
+from proofs.catalog import KINDS, Check, Outcome, RunConfig
 
-__all__ = ["proof_check", "new_figure"]
+__all__ = ["proof_check", "new_figure", "by_kind", "error_bar"]
 
 
 def proof_check(name: str, provers: Iterable[Callable[[], object]]) -> Check:
@@ -34,3 +34,16 @@ def new_figure(width: float = 5.5, height: float = 3.6):
 
     return plt.subplots(figsize=(width, height))
 
+
+
+def by_kind(*groups: tuple[Check, ...]) -> tuple[Check, ...]:
+    """Checks of several modules merged into one claim, ordered symbolic, exact, simulation."""
+    every = tuple(c for group in groups for c in group)
+    return tuple(c for kind in KINDS for c in every if c.kind == kind)
+
+
+def error_bar(se, alpha: float):
+    """Half-width of the two-sided interval a comparison at level ``alpha`` accepts: z_{1-alpha/2}·se."""
+    from proofs.stats import critical_z
+
+    return critical_z(alpha) * se

@@ -20,7 +20,7 @@ import sympy as sp
 from mathcore import batching as bt
 from mathcore import minibatch as mb
 from proofs.catalog import Check, Claim, Outcome, RunConfig
-from proofs.claims._common import new_figure, proof_check
+from proofs.claims._common import by_kind, error_bar, new_figure, proof_check
 from proofs.stats import ALPHA_EACH, compare_mean, comparisons_outcome
 
 _X = [[F(1), F(0)], [F(0), F(1)], [F(1), F(1)], [F(2), F(-1)]]
@@ -182,10 +182,10 @@ def _batch_figure(curve, lr):
     ax.loglog(B, stat, "k-", label="exact stationary (multiplicative noise)")
     ax.loglog(B, add, "k--", label=r"additive model (noise frozen at $\theta^*$)")
     ax.loglog(B, theory, "k:", label="exact at step T")
-    ax.errorbar(B, est, yerr=4.4 * se, fmt="o", capsize=3, label="simulated (fresh batches)")
+    ax.errorbar(B, est, yerr=error_bar(se, ALPHA_EACH), fmt="o", capsize=3, label="simulated (fresh batches)")
     ax.set_xlabel("batch size B")
     ax.set_ylabel(r"Var$[\theta_{T,1}]$")
-    ax.set_title(f"SGD spread vs batch size (lr = {lr}); bars: 99.999% CI")
+    ax.set_title(f"SGD spread vs batch size (lr = {lr}); bars: {100 * (1 - ALPHA_EACH):g}% CI")
     ax.legend(fontsize=8)
     return fig
 
@@ -265,8 +265,7 @@ CHECKS = (
 def _checks() -> tuple:
     from proofs.claims import c3_saddle
 
-    every = CHECKS + c3_saddle.CHECKS
-    return tuple(c for kind in ("symbolic", "exact", "simulation") for c in every if c.kind == kind)
+    return by_kind(CHECKS, c3_saddle.CHECKS)
 
 
 CLAIM = Claim(

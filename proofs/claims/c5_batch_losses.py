@@ -13,7 +13,7 @@ import numpy as np
 
 from mathcore import batching as bt
 from proofs.catalog import Check, Claim, Outcome, RunConfig
-from proofs.claims._common import new_figure, proof_check
+from proofs.claims._common import error_bar, new_figure, proof_check
 from proofs.stats import ALPHA_EACH, compare_mean, comparisons_outcome
 
 _LOSSES = [Fraction(3), Fraction(1, 2), Fraction(7, 3), Fraction(0), Fraction(5), Fraction(11, 4), Fraction(2)]
@@ -126,10 +126,10 @@ def _variance_figure(N, s2, curves):
     for kind, marker in (("reshuffle", "o"), ("replacement", "s")):
         pts = [(B, v, se) for B, v, se, th in curves[kind] if th > 0]
         B, v, se = map(np.array, zip(*pts))
-        ax.errorbar(B, v, yerr=4.4 * se, fmt=marker, ms=6, capsize=3, label=f"simulated ({kind})")
+        ax.errorbar(B, v, yerr=error_bar(se, ALPHA_EACH), fmt=marker, ms=6, capsize=3, label=f"simulated ({kind})")
     ax.set_xlabel("batch size B")
     ax.set_ylabel(r"Var$[L_B]$")
-    ax.set_title(f"Batch-loss variance, N = {N} (error bars: 99.999% CI)")
+    ax.set_title(f"Batch-loss variance, N = {N} (error bars: {100 * (1 - ALPHA_EACH):g}% CI)")
     ax.legend(fontsize=8)
     return fig
 

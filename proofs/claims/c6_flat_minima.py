@@ -22,7 +22,7 @@ import numpy as np
 
 from mathcore import landscape as ls
 from proofs.catalog import Check, Claim, Outcome, RunConfig
-from proofs.claims._common import new_figure, proof_check
+from proofs.claims._common import by_kind, error_bar, new_figure, proof_check
 from proofs.stats import ALPHA_EACH, compare, comparisons_outcome
 
 LAND = dict(h_sharp=16.0, h_flat=1.0, theta_sharp=0.0, theta_flat=2.5, f_sharp=0.0, f_flat=0.1, tau=0.5)
@@ -206,7 +206,8 @@ def _occupancy_figure(curve, t_end):
     fig, ax = new_figure()
     B, T, est, se, th = (np.array(v) for v in list(zip(*curve))[:5])
     ax.semilogx(B, th, "k-o", mfc="none", label=f"Fokker-Planck at t = {t_end:.0f}")
-    ax.errorbar(B, est, yerr=4.56 * se, fmt="s", color="tab:red", capsize=3, label="simulated (99.9995% CI)")
+    ax.errorbar(B, est, yerr=error_bar(se, ALPHA_EACH), fmt="s", color="tab:red", capsize=3,
+                label=f"simulated ({100 * (1 - ALPHA_EACH):g}% CI)")
     land = landscape()
     ax.semilogx(B[T > 0], [ls.gibbs_occupancy(land, t) for t in T[T > 0]], "k:", label="stationary (Gibbs)")
     ax.set_xlabel("batch size B (N = 32)")
@@ -221,7 +222,8 @@ def _test_loss_figure(curve):
     fig, ax = new_figure()
     B, ft, se, th = (np.array(v) for v in (list(zip(*curve))[0], *list(zip(*curve))[5:]))
     ax.semilogx(B, th, "k-o", mfc="none", label="Fokker-Planck")
-    ax.errorbar(B, ft, yerr=4.56 * se, fmt="s", color="tab:red", capsize=3, label="simulated (99.9995% CI)")
+    ax.errorbar(B, ft, yerr=error_bar(se, ALPHA_EACH), fmt="s", color="tab:red", capsize=3,
+                label=f"simulated ({100 * (1 - ALPHA_EACH):g}% CI)")
     ax.set_xlabel("batch size B (N = 32)")
     ax.set_ylabel(r"E[$f_{test}(\theta)$] = E[$f(\theta-\delta)$]")
     ax.set_title(f"Expected test loss vs batch size (delta = {DELTA})")
@@ -257,8 +259,7 @@ CHECKS: tuple[Check, ...] = (
 def _checks() -> tuple[Check, ...]:
     from proofs.claims import c6_real_data
 
-    every = CHECKS + c6_real_data.CHECKS
-    return tuple(c for kind in ("symbolic", "exact", "simulation") for c in every if c.kind == kind)
+    return by_kind(CHECKS, c6_real_data.CHECKS)
 
 
 CLAIM = Claim(

@@ -16,7 +16,7 @@ import sympy as sp
 
 from mathcore import momentum as mm
 from proofs.catalog import Check, Claim, Outcome, RunConfig
-from proofs.claims._common import new_figure, proof_check
+from proofs.claims._common import by_kind, new_figure, proof_check
 
 _STREAM = [Fraction(3), Fraction(-1, 2), Fraction(0), Fraction(7, 5), Fraction(2), Fraction(-9, 4), Fraction(1, 3),
            Fraction(5), Fraction(-2), Fraction(1, 7), Fraction(4), Fraction(0), Fraction(-3, 8), Fraction(6)]
@@ -148,8 +148,7 @@ def _checks() -> tuple[Check, ...]:
         Check("simulation", "trajectory kernel vs closed form", _kernel_vs_closed_form),
         Check("simulation", "impulse and constant-gradient response", _stream_response),
     )
-    every = own + c9_conventions.CHECKS + c9_quadratic.CHECKS
-    return tuple(c for kind in ("symbolic", "exact", "simulation") for c in every if c.kind == kind)
+    return by_kind(own, c9_conventions.CHECKS, c9_quadratic.CHECKS)
 
 
 CLAIM = Claim(
