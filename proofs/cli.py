@@ -77,7 +77,7 @@ def _cmd_report(args) -> int:
 
         if not args.no_progress:
             print("conformance matrix: installed implementations x conventions ...", file=sys.stderr)
-        matrix = conformance_matrix(max_examples=10 if args.quick else 100, seed=args.seed)
+        matrix = conformance_matrix(max_examples=5 if args.quick else 100, seed=args.seed)
     doc = write_report(results, cfg, Path(args.out), matrix)
     print(_table(results, KINDS))
     print(f"report: {Path(args.out) / 'index.html'}  data: {Path(args.out) / 'results.json'}")

@@ -6,12 +6,17 @@ the LaTeX source in a code box, so a formula is never silently dropped.
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import io
+import os
 import re
 from functools import lru_cache
+from pathlib import Path
 
 __all__ = ["formula_html"]
+
+_VERSION = 1  # bump when the rendering changes, to invalidate the disk cache
 
 _TEXT = re.compile(r"\\text\{([^}]*)\}")
 _GE_LE = re.compile(r"\\(ge|le|ne)(?![a-zA-Z])")
@@ -27,8 +32,35 @@ def _mathtext(tex: str) -> str:
     return tex
 
 
-@lru_cache(maxsize=512)
+def _cache_file(tex: str) -> Path | None:
+    """Rendered formulas are kept on disk (``$OPTPROOF_CACHE`` or ``~/.cache/optproof``) across runs."""
+    import matplotlib
+
+    root = os.environ.get("OPTPROOF_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "optproof")
+    key = hashlib.sha256(f"{matplotlib.__version__}|{_VERSION}|{tex}".encode()).hexdigest()[:32]
+    return Path(root) / "formulas" / f"{key}.svg"
+
+
+@lru_cache(maxsize=1024)
 def _svg(tex: str) -> str | None:
+    path = _cache_file(tex)
+    try:
+        return path.read_text() or None  # an empty file records "not renderable"
+    except OSError:
+        pass
+    svg = _render(tex)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(svg or "")
+        os.replace(tmp, path)
+    except OSError:  # read-only home: render every time
+        pass
+    return svg
+
+
+def _render(tex: str) -> str | None:
     import matplotlib
 
     matplotlib.use("Agg")
