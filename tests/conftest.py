@@ -8,7 +8,8 @@ Profiles
 Select explicitly with ``HYPOTHESIS_PROFILE=dev|ci``.
 
 Statistical (Monte Carlo) tests never let Hypothesis choose an RNG seed: seeds are fixed
-constants, and each such test states its false-failure rate (see ``tests/README.md`` budget).
+constants, and each such test states its false-failure rate next to it (the catalog's budget is in
+``proofs/stats.py``).
 """
 from __future__ import annotations
 
