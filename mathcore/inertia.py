@@ -42,10 +42,10 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from mathcore.momentum import eta, lam, t
+from mathcore.momentum import effective_lr, eta, lam, t
 from mathcore.proof import Proof
-from mathcore.sums import geometric_sum, geometric_sum_branches
-from mathcore.validation import check_int, check_real, is_symbolic
+from mathcore.sums import geometric_sum, geometric_sum_branches, geometric_sums_numeric
+from mathcore.validation import check_int, check_real
 
 __all__ = [
     "gslope", "plateau_position", "crossing_step", "crossing_bounds",
@@ -79,13 +79,7 @@ def plateau_position(tt: Any, lr: Any, momentum: Any, g: Any, theta0: Any = 0):
                                      (lr * g / (1 - momentum) * (tt - momentum * geometric_sum(momentum, tt)), True))
     tt = check_int("tt", tt, 0)
     theta0 = check_real("theta0", theta0)
-    n = np.arange(1, tt + 1, dtype=np.float64)
-    if momentum == 1.0:
-        G = n
-    elif momentum < 0.5:
-        G = (1.0 - momentum**n) / (1.0 - momentum)
-    else:  # 1 − λ and λ − 1 exact (Sterbenz): no cancellation near λ = 1
-        G = -np.expm1(n * math.log1p(momentum - 1.0)) / (1.0 - momentum)
+    G = geometric_sums_numeric(momentum, tt)  # accurate near λ = 1 (no cancellation)
     return theta0 + lr * g * float(np.sum(G))  # Σ_n G(n): positive terms, no cancellation in t − λG(t)
 
 
@@ -190,12 +184,7 @@ def height_for_depth(depth: float, g: float, w: float) -> float:
 
 def terminal_velocity(lr: Any, momentum: Any, g: Any):
     """``v₀ = ηg/(1 − λ)``: velocity per step on the slope after the transient (C7, C9); λ < 1."""
-    raw = (lr, momentum, g)
-    lr, momentum = _lr_mom(lr, momentum, hi_open=True)
-    g = check_real("g", g, allow_symbolic=True)
-    if any(is_symbolic(v) for v in (lr, momentum, g)):
-        return lr * g / (1 - momentum)
-    return lr * g / (1.0 - momentum)
+    return effective_lr(lr, momentum) * check_real("g", g, allow_symbolic=True)
 
 
 def crossing_margin(lr: float, momentum: float, g: float, H: float, w: float) -> float:

@@ -54,10 +54,10 @@ from typing import Any, Callable
 import numpy as np
 import sympy as sp
 
-from mathcore.batching import batch_variance_factor
+from mathcore.batching import batch_loss_variance, batch_variance_factor
 from mathcore.noise import stationary_variance, temperature as _noise_temperature  # noqa: F401
 from mathcore.proof import Proof
-from mathcore.validation import check_array, check_int, check_real
+from mathcore.validation import check_int, check_real
 
 __all__ = [
     "SoftminWells", "Extremum", "temperature", "batch_noise_variance", "laplace_ratio", "laplace_occupancy",
@@ -175,8 +175,7 @@ class SoftminWells:
 # =========================================================================== temperature and noise
 def batch_noise_variance(N: int, B: int, var_a: float) -> float:
     """σ_B² = c(N, B)·var(a), c = (N − B)/((N − 1)B): variance of ā_B over uniform B-subsets (C5, C6)."""
-    var_a = check_real("var_a", var_a, 0.0)
-    return float(batch_variance_factor(N, B)) * var_a
+    return float(batch_loss_variance(N, B, check_real("var_a", var_a, 0.0)))
 
 
 def temperature(lr: Any, momentum: Any, noise_var: Any):

@@ -48,7 +48,6 @@ __all__ = [
 
 h = sp.Symbol("h", real=True)
 z = sp.Symbol("z")
-_U = 2.0**-53
 
 
 def __getattr__(name: str) -> Any:

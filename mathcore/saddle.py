@@ -31,12 +31,12 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from mathcore.batching import batch_variance_factor
+from mathcore.batching import batch_loss_variance, batch_variance_factor
 from mathcore.momentum import eta, lam, t
 from mathcore.noise import s2
 from mathcore.proof import Proof
-from mathcore.sums import geometric_sum, geometric_sum_branches
-from mathcore.validation import check_array, check_int, check_real, is_symbolic
+from mathcore.sums import geometric_sum, geometric_sum_branches, geometric_sums_numeric
+from mathcore.validation import check_array, check_int, check_real
 
 __all__ = [
     "mu", "growth_roots", "second_moment", "sgd_second_moment", "amplitude_variance",
@@ -102,7 +102,7 @@ def second_moment(tt: Any, lr: Any, momentum: Any, noise_var: Any, curvature: An
     z1, z2 = growth_roots(lr, momentum, curvature)
     n = np.arange(1, T + 1, dtype=np.float64)
     rho = z2 / z1
-    G = n if rho == 1.0 else (-np.expm1(n * math.log(rho)) / (1.0 - rho) if rho > 0 else np.ones_like(n))
+    G = geometric_sums_numeric(rho, T)
     terms = np.exp(2.0 * (n - 1.0) * math.log(z1)) * G * G
     cum = np.concatenate([[0.0], np.cumsum(terms)])
     out = lr * lr * noise_var * cum[steps]
@@ -173,8 +173,7 @@ def escape_time_leading(r: Any, lr: Any, momentum: Any, noise_var: Any, curvatur
 def batch_noise_variance(a: Any, B: int, replace: bool = False) -> float:
     """``s² = c(N, B)·var(a)``, ``var(a) = (1/N)Σ(a_i − ā)²``: variance of the batch mean ``ā_B`` (C5)."""
     arr = check_array("a", a, ndim=1, min_size=2)
-    B = check_int("B", B, 1, None if replace else arr.size)
-    return float(batch_variance_factor(arr.size, B, replace)) * float(np.mean((arr - arr.mean()) ** 2))
+    return float(batch_loss_variance(arr.size, B, float(np.mean((arr - arr.mean()) ** 2)), replace))
 
 
 # =========================================================================== proofs

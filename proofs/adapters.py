@@ -13,10 +13,9 @@ from typing import Any
 import numpy as np
 
 from mathcore.validation import check_choice
+from proofs.conformance.tolerance import DTYPES as _DTYPES  # float32 and float64
 
 __all__ = ["torch", "optax"]
-
-_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _describe(obj: Any, hyper: dict) -> str:

@@ -95,5 +95,3 @@ class Claim:
     checks: tuple[Check, ...]
     notes: str = ""
 
-    def checks_of(self, *kinds: str) -> tuple[Check, ...]:
-        return tuple(c for c in self.checks if c.kind in kinds)

@@ -23,8 +23,6 @@ class ClaimResult:
     def status(self) -> str:
         return "pass" if self.passed else "fail"
 
-    def runs_of(self, kind: str) -> list[CheckRun]:
-        return [r for r in self.runs if r.check.kind == kind]
 
 
 def run_claims(claims: Iterable[Claim], cfg: RunConfig, kinds: Iterable[str] = KINDS,

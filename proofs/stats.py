@@ -9,7 +9,7 @@ The whole catalog may fail by chance with probability at most ``SUITE_ALPHA = 1e
 Each Monte Carlo comparison draws a share ``alpha`` from that budget (``ALPHA_EACH`` = 5e-6 by
 default, so up to 200 comparisons fit) and passes when ``|z| <= z_{1 - alpha/2}``; a catalog check
 declares the sum of its comparisons' shares.  By the union (Bonferroni) bound the suite's
-false-failure probability is at most the sum of the shares; ``proofs.claims`` asserts at import
+false-failure probability is at most the sum of the shares; the tests assert
 that the sum does not exceed ``SUITE_ALPHA``.  Seeds are fixed, never searched over, so a given
 version of the code either passes or fails deterministically; the budget bounds the chance that
 a correct implementation was unlucky with the fixed seed.

@@ -26,7 +26,7 @@ import numpy as np
 from numba import njit, prange, types
 
 from .problems import (
-    FSUM, GRAD_FT, LOSS_FT, LSQ_EXACT, LSQ_GRAM, QUAD,
+    GRAD_FT, LOSS_FT, LSQ_EXACT, LSQ_GRAM, QUAD,
     fsum_batch, fsum_loss, lsq_loss, quad_eval,
 )
 from .rng import NOISE_STREAM, SAMPLER_STREAM, std_normal, stream_key

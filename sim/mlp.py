@@ -207,7 +207,6 @@ def hvp(shape: MLPShape, theta, v, X, y) -> np.ndarray:
     RD2 = RP / n
     G = D2 @ W2  # dL/dh
     RG = RD2 @ W2 + D2 @ V2
-    D1 = G * T
     RD1 = RG * T + G * (-2.0 * Hd * RH)
     return np.concatenate([(RD1.T @ X).ravel(), RD1.sum(0), (RD2.T @ Hd + D2.T @ RH).ravel(), RD2.sum(0)])
 

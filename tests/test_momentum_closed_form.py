@@ -168,3 +168,17 @@ def test_heavy_ball_step_iterates_to_positions(grads, lr, momentum):
 def test_bad_input_raises_value_error_naming_the_parameter(call, name):
     with pytest.raises(ValueError, match=rf"^{name} "):
         call()
+
+
+@given(st.floats(0.0, 1.0), st.integers(0, 300))
+def test_vectorised_geometric_sums_agree_with_the_scalar_form(x, n_max):
+    """Both evaluate G(n) = Σ_{j<n} x^j by the same branches; each has relative error at most a few ulps
+    times (1 + n|log x|) (see ``geometric_sum_numeric``), so they differ by at most 8u(1 + n|log x|)."""
+    from mathcore.sums import geometric_sums_numeric
+
+    vec = geometric_sums_numeric(x, n_max)
+    assert vec.shape == (n_max,)
+    for n, value in enumerate(vec, 1):
+        scalar = geometric_sum_numeric(x, n)
+        scale = 1.0 + n * (abs(np.log(x)) if x > 0 else 0.0)
+        assert abs(value - scalar) <= 8 * 2.0**-53 * scale * abs(scalar)

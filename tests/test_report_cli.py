@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -32,6 +31,19 @@ def test_report_passes_and_writes_json_for_every_claim(quick_report):
         assert kinds == {"symbolic", "exact", "simulation"}, c["id"]  # all three side by side
         for chk in c["checks"]:
             assert isinstance(chk["numbers"], dict) and chk["summary"]
+
+
+def test_every_check_declares_the_budget_its_comparisons_use(quick_report):
+    """A Monte Carlo check may not run more comparisons than the false-failure share it declares."""
+    from proofs.claims import CLAIMS
+
+    _, out = quick_report
+    declared = {(c.id, k.name): k.alpha for c in CLAIMS for k in c.checks}
+    doc = json.loads((out / "results.json").read_text())
+    for c in doc["claims"]:
+        for chk in c["checks"]:
+            used = sum(x["alpha"] for x in chk["numbers"].get("comparisons", []))
+            assert used <= declared[(c["id"], chk["name"])] * (1 + 1e-9), (c["id"], chk["name"])
 
 
 def test_html_shows_every_claim_and_every_image_exists(quick_report):

@@ -25,14 +25,14 @@ def proof_check(name: str, provers: Iterable[Callable[[], object]]) -> Check:
     return Check("symbolic", name, run)
 
 
-def new_figure(width: float = 5.5, height: float = 3.6):
-    """A fresh matplotlib figure and axes on the non-interactive Agg backend."""
+def new_figure(width: float = 5.5, height: float = 3.6, ncols: int = 1):
+    """A fresh matplotlib figure and its axes (``ncols`` side by side) on the non-interactive Agg backend."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    return plt.subplots(figsize=(width, height))
+    return plt.subplots(1, ncols, figsize=(width, height))
 
 
 

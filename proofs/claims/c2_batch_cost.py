@@ -147,9 +147,7 @@ def _simulation_timing(cfg: RunConfig) -> Outcome:
 
 
 def _figure(Bs, upd, epoch, fit):
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, axes = new_figure(10, 3.8, ncols=2)
     B = np.array(Bs, float)
     U = np.array([cm.updates_per_epoch(N_DATA, int(b)) for b in Bs], float)
     model_E = fit.t0 * U + fit.c * N_DATA

@@ -140,11 +140,9 @@ def _simulation_escape_law(cfg: RunConfig) -> Outcome:
 
 
 def _escape_figure(cfg, curve):
-    import matplotlib.pyplot as plt
-
     from sim import Quadratic
 
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, (a1, a2) = new_figure(10, 3.8, ncols=2)
     p = GAUSS
     prob = Quadratic(np.diag([1.0, -1.0]), noise_cov=np.diag([0.0, p["s2"]]))
     for k, lam_ in enumerate(OPTS):

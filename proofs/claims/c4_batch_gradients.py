@@ -12,6 +12,7 @@ import numpy as np
 import sympy as sp
 
 from mathcore import batching as bt
+from mathcore import minibatch as mb
 from proofs.catalog import Check, Claim, Outcome, RunConfig
 from proofs.claims._common import new_figure, proof_check
 from proofs.stats import ALPHA_EACH, compare_mean, comparisons_outcome
@@ -55,9 +56,8 @@ def _problem(seed: int, N: int = 64, d: int = 3):
     X = rng.normal(size=(N, d))
     y = X @ rng.normal(size=d) + rng.normal(size=N)
     theta_star = np.linalg.solve(X.T @ X, X.T @ y)
-    G = X * (X @ theta_star - y)[:, None]  # per-example gradients at θ*
-    tr_sigma = float(np.sum((G - G.mean(0)) ** 2) / N)
-    return X, y, theta_star, tr_sigma, float(np.linalg.norm(G.mean(0)))
+    tr_sigma = float(np.trace(mb.per_example_gradient_covariance(X, y, theta_star)))
+    return X, y, theta_star, tr_sigma, float(np.linalg.norm(X.T @ (X @ theta_star - y) / N))
 
 
 def _simulation(cfg: RunConfig) -> Outcome:

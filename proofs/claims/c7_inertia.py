@@ -141,10 +141,8 @@ def _simulation_plateau(cfg: RunConfig) -> Outcome:
 
 
 def _plateau_figure(Ds):
-    import matplotlib.pyplot as plt
-
     p = _PLATEAU
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, (a1, a2) = new_figure(10, 3.8, ncols=2)
     D = 5.0
     for lam_ in p["lams"]:
         T, x = _sim_crossing(p["lr"], lam_, p["g"], D, p["k"])

@@ -13,7 +13,7 @@ from fractions import Fraction as F
 
 import numpy as np
 
-from mathcore.conventions import Convention, convention_proofs, init_state, reference_step
+from mathcore.conventions import Convention, convention_proofs, reference_step
 from proofs.catalog import Check, Outcome, RunConfig
 
 __all__ = ["CHECKS", "symbolic_conventions", "exact_conventions", "simulation_conventions"]

@@ -513,14 +513,13 @@ def _band_figure(cfg: RunConfig):
     """Mean ± 2 sd over t: theory (noise.moments) vs a stats_only run recorded every step (θ_1)."""
     from sim import HeavyBall, Quadratic, simulate
 
-    import matplotlib.pyplot as plt
 
     p, q = _ONE_D, _THREE_D
     setups = ((np.array([[p["h"]]]), np.array([[p["s2"]]]), p["lr"], p["momentum"], np.array([p["theta0"]]),
                cfg.seed, r"1-D: $h=1$, $\eta=0.1$, $\lambda=0.9$, $s^2=1$, $\theta_0=5$"),
               (_H3, _C3, q["lr"], q["momentum"], q["theta0"], cfg.seed + 1,
                r"$d=3$, coordinate $\theta_1$ ($HC \neq CH$), $\eta=0.1$, $\lambda=0.8$"))
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, axes = new_figure(10, 3.8, ncols=2)
     for ax, (H, C, lr, decay, th0, seed, title) in zip(axes, setups):
         res = simulate(Quadratic(H, noise_cov=C), HeavyBall(lr, decay), n_traj=_N_FIGURE, n_steps=_T_FIGURE,
                        seed=seed, theta0=th0, record=("theta",), every=1, stats_only=True)
