@@ -25,9 +25,9 @@ from typing import Any, Sequence
 import numpy as np
 import sympy as sp
 
-from mathcore.proof import Proof, equal
-from mathcore.sums import sums_equal
-from mathcore.validation import check_array, check_choice, check_int, check_real, is_symbolic
+from optproof.mathcore.proof import Proof, equal
+from optproof.mathcore.sums import sums_equal
+from optproof.mathcore.validation import check_array, check_choice, check_int, check_real, is_symbolic
 
 __all__ = [
     "n_examples", "batch_size", "sigma2",

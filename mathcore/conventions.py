@@ -38,8 +38,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from mathcore.proof import Proof
-from mathcore.validation import check_choice, check_real
+from optproof.mathcore.proof import Proof
+from optproof.mathcore.validation import check_choice, check_real
 
 __all__ = [
     "FAMILIES",

@@ -42,10 +42,10 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from mathcore.momentum import effective_lr, eta, lam, t
-from mathcore.proof import Proof
-from mathcore.sums import geometric_sum, geometric_sum_branches, geometric_sums_numeric
-from mathcore.validation import check_int, check_real
+from optproof.mathcore.momentum import effective_lr, eta, lam, t
+from optproof.mathcore.proof import Proof
+from optproof.mathcore.sums import geometric_sum, geometric_sum_branches, geometric_sums_numeric
+from optproof.mathcore.validation import check_int, check_real
 
 __all__ = [
     "gslope", "plateau_position", "crossing_step", "crossing_bounds",

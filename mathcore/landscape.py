@@ -54,10 +54,10 @@ from typing import Any, Callable
 import numpy as np
 import sympy as sp
 
-from mathcore.batching import batch_loss_variance, batch_variance_factor
-from mathcore.noise import stationary_variance, temperature as _noise_temperature  # noqa: F401
-from mathcore.proof import Proof
-from mathcore.validation import check_int, check_real
+from optproof.mathcore.batching import batch_loss_variance, batch_variance_factor
+from optproof.mathcore.noise import stationary_variance, temperature as _noise_temperature  # noqa: F401
+from optproof.mathcore.proof import Proof
+from optproof.mathcore.validation import check_int, check_real
 
 __all__ = [
     "SoftminWells", "Extremum", "temperature", "batch_noise_variance", "laplace_ratio", "laplace_occupancy",

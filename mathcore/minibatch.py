@@ -65,11 +65,11 @@ from typing import Any, NamedTuple
 import numpy as np
 import sympy as sp
 
-from mathcore.batching import (_centring_steps, batch_size, batch_variance_factor, n_examples,
+from optproof.mathcore.batching import (_centring_steps, batch_size, batch_variance_factor, n_examples,
                                prove_gradient_covariance, prove_unbiased)
-from mathcore.proof import Proof, equal
-from mathcore.sums import sums_equal
-from mathcore.validation import check_array, check_choice, check_int, check_real, is_symbolic
+from optproof.mathcore.proof import Proof, equal
+from optproof.mathcore.sums import sums_equal
+from optproof.mathcore.validation import check_array, check_choice, check_int, check_real, is_symbolic
 
 __all__ = [
     "IterateMoments", "per_example_gradient_covariance", "gradient_noise_covariance",

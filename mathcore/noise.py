@@ -24,10 +24,10 @@ from typing import Any, NamedTuple
 import numpy as np
 import sympy as sp
 
-from mathcore.momentum import eta, lam
-from mathcore.proof import Proof
-from mathcore.quadratic import converges, h, trajectory, transition_matrix, velocity_trajectory
-from mathcore.validation import check_array, check_choice, check_int, check_real
+from optproof.mathcore.momentum import eta, lam
+from optproof.mathcore.proof import Proof
+from optproof.mathcore.quadratic import converges, h, trajectory, transition_matrix, velocity_trajectory
+from optproof.mathcore.validation import check_array, check_choice, check_int, check_real
 
 __all__ = [
     "s2", "sigma2", "B",

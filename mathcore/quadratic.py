@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from mathcore.momentum import eta, lam, m0, t, theta0
-from mathcore.proof import Proof
-from mathcore.validation import check_array, check_int, check_real
+from optproof.mathcore.momentum import eta, lam, m0, t, theta0
+from optproof.mathcore.proof import Proof
+from optproof.mathcore.validation import check_array, check_int, check_real
 
 __all__ = [
     "h", "z",
@@ -53,9 +53,9 @@ z = sp.Symbol("z")
 def __getattr__(name: str) -> Any:
     """``stationary_variance`` lives in ``mathcore.noise``; re-exported here lazily (no import cycle)."""
     if name == "stationary_variance":
-        from mathcore.noise import stationary_variance
+        from optproof.mathcore.noise import stationary_variance
         return stationary_variance
-    raise AttributeError(f"module 'mathcore.quadratic' has no attribute {name!r}")
+    raise AttributeError(f"module 'optproof.mathcore.quadratic' has no attribute {name!r}")
 
 
 # =========================================================================== argument handling

@@ -31,12 +31,12 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from mathcore.batching import batch_loss_variance, batch_variance_factor
-from mathcore.momentum import eta, lam, t
-from mathcore.noise import s2
-from mathcore.proof import Proof
-from mathcore.sums import geometric_sum, geometric_sum_branches, geometric_sums_numeric
-from mathcore.validation import check_array, check_int, check_real
+from optproof.mathcore.batching import batch_loss_variance, batch_variance_factor
+from optproof.mathcore.momentum import eta, lam, t
+from optproof.mathcore.noise import s2
+from optproof.mathcore.proof import Proof
+from optproof.mathcore.sums import geometric_sum, geometric_sum_branches, geometric_sums_numeric
+from optproof.mathcore.validation import check_array, check_int, check_real
 
 __all__ = [
     "mu", "growth_roots", "second_moment", "sgd_second_moment", "amplitude_variance",

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import sympy as sp
 
-from mathcore.batching import batch_size, n_examples
-from mathcore.proof import Proof
-from mathcore.sums import sums_equal
+from optproof.mathcore.batching import batch_size, n_examples
+from optproof.mathcore.proof import Proof
+from optproof.mathcore.sums import sums_equal
 
 __all__ = ["prove_epoch_partition", "prove_uniform_batches"]
 

@@ -25,8 +25,8 @@ from typing import Any, Mapping
 import numpy as np
 import sympy as sp
 
-from mathcore.proof import Proof, equal
-from mathcore.validation import check_int, check_real
+from optproof.mathcore.proof import Proof, equal
+from optproof.mathcore.validation import check_int, check_real
 
 __all__ = [
     "geometric_sum",

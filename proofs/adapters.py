@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from mathcore.validation import check_choice
-from proofs.conformance.tolerance import DTYPES as _DTYPES  # float32 and float64
+from optproof.mathcore.validation import check_choice
+from optproof.proofs.conformance.tolerance import DTYPES as _DTYPES  # float32 and float64
 
 __all__ = ["torch", "optax"]
 

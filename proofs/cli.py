@@ -14,14 +14,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from proofs import cli_conformance
-from proofs.catalog import KINDS, RunConfig
+from optproof.proofs import cli_conformance
+from optproof.proofs.catalog import KINDS, RunConfig
 
 __all__ = ["main"]
 
 
 def _select(spec: str | None):
-    from proofs.claims import CLAIMS
+    from optproof.proofs.claims import CLAIMS
 
     if not spec:
         return list(CLAIMS)
@@ -54,7 +54,7 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_prove(args) -> int:
-    from proofs.runner import run_claims
+    from optproof.proofs.runner import run_claims
 
     kinds = ("symbolic", "exact")
     results = run_claims(_select(args.claims), RunConfig(quick=True, seed=args.seed), kinds,
@@ -64,8 +64,8 @@ def _cmd_prove(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from proofs.report import write_report
-    from proofs.runner import run_claims
+    from optproof.proofs.report import write_report
+    from optproof.proofs.runner import run_claims
 
     if args.quick and args.full:
         raise SystemExit("optproof: --quick and --full exclude each other")
@@ -73,7 +73,7 @@ def _cmd_report(args) -> int:
     results = run_claims(_select(args.claims), cfg, KINDS, progress=not args.no_progress)
     matrix = None
     if not args.no_conformance:
-        from proofs.conformance import conformance_matrix
+        from optproof.proofs.conformance import conformance_matrix
 
         if not args.no_progress:
             print("conformance matrix: installed implementations x conventions ...", file=sys.stderr)

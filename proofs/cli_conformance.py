@@ -72,7 +72,7 @@ def _kind(obj) -> str:
 
 def build_factory(args) -> tuple[object, str]:
     """The factory for ``args.target`` and its kind (torch / optax / plain)."""
-    from proofs import adapters
+    from optproof.proofs import adapters
 
     obj = load_target(args.target)
     hyper = {k: getattr(args, k) for k in HYPER if getattr(args, k) is not None}
@@ -91,7 +91,7 @@ def build_factory(args) -> tuple[object, str]:
 
 
 def _reference(args, kind: str):
-    from proofs.conformance import Reference
+    from optproof.proofs.conformance import Reference
 
     family = args.reference if args.reference != "auto" else {"optax": "optax"}.get(kind, "pytorch")
     mu, wd = args.momentum or 0.0, args.weight_decay or 0.0
@@ -106,7 +106,7 @@ def _reference(args, kind: str):
 
 def run(args) -> int:
     """Execute ``check`` or ``identify``; print the verdict; return the exit code."""
-    from proofs.conformance import check, identify
+    from optproof.proofs.conformance import check, identify
 
     try:
         factory, kind = build_factory(args)

@@ -14,7 +14,7 @@ from typing import Callable
 
 import numpy as np
 
-from proofs.conformance.reference import Reference
+from optproof.proofs.conformance.reference import Reference
 
 __all__ = ["TorchLikeSGD", "KerasLikeSGD", "ReparametrisedSGD", "EmaSGD", "Entry",
            "CORRECT", "FAULTS", "torch_faults", "forgetful_sgd_class"]
@@ -328,7 +328,7 @@ FAULTS: tuple[Entry, ...] = (
 
 def torch_faults() -> tuple[Entry, ...]:
     """Faults that need torch (imported here, not at module import)."""
-    from proofs import adapters
+    from optproof.proofs import adapters
 
     factory = adapters.torch(forgetful_sgd_class(), roundtrip=True, momentum=0.9)
     return (Entry("state_lost_in_state_dict_roundtrip", factory, P(0.9),

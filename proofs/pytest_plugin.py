@@ -24,8 +24,8 @@ import pytest
 @pytest.fixture
 def conformance() -> types.SimpleNamespace:
     """The conformance checker API (imported on first use)."""
-    from proofs import adapters
-    from proofs.conformance import Reference, assert_conforms, check, identify
+    from optproof.proofs import adapters
+    from optproof.proofs.conformance import Reference, assert_conforms, check, identify
 
     return types.SimpleNamespace(check=check, assert_conforms=assert_conforms, identify=identify,
                                  Reference=Reference, adapters=adapters)
@@ -34,6 +34,6 @@ def conformance() -> types.SimpleNamespace:
 @pytest.fixture
 def optimizer_strategies() -> types.ModuleType:
     """``proofs.strategies``: Hypothesis strategies for gradient streams, lr schedules, parameters."""
-    from proofs import strategies
+    from optproof.proofs import strategies
 
     return strategies

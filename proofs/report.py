@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from proofs.catalog import KINDS, RunConfig
-from proofs.formula import formula_html
-from proofs.runner import ClaimResult
+from optproof.proofs.catalog import KINDS, RunConfig
+from optproof.proofs.formula import formula_html
+from optproof.proofs.runner import ClaimResult
 
 __all__ = ["results_document", "write_report"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from proofs.catalog import KINDS, Claim, CheckRun, RunConfig
-from proofs.progress import Progress
+from optproof.proofs.catalog import KINDS, Claim, CheckRun, RunConfig
+from optproof.proofs.progress import Progress
 
 __all__ = ["ClaimResult", "run_claims"]
 

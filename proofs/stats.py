@@ -25,7 +25,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from mathcore.validation import check_array, check_real
+from optproof.mathcore.validation import check_array, check_real
 
 __all__ = ["SUITE_ALPHA", "ALPHA_EACH", "Comparison", "compare", "compare_mean", "critical_z", "comparisons_outcome"]
 
@@ -121,7 +121,7 @@ def comparisons_outcome(comps: list[Comparison], what: str, extra: dict | None =
     smallest detectable relative error, whether a 2% theory error would be flagged): the report's
     power table reads it.
     """
-    from proofs.catalog import Outcome
+    from optproof.proofs.catalog import Outcome
 
     ok = deterministic_ok and all(c.passed for c in comps)
     worst = max((abs(c.z) for c in comps), default=0.0)

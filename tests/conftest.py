@@ -40,7 +40,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 def _warm_numba_kernels():
     """Compile (or load from cache) every Numba kernel once per test session."""
     try:
-        import sim
+        import optproof.sim as sim
     except ImportError:  # pragma: no cover - sim not importable means the sim tests fail loudly anyway
         yield
         return

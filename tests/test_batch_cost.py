@@ -12,8 +12,8 @@ from fractions import Fraction as F
 import numpy as np
 import pytest
 
-from mathcore import cost as cm
-from proofs.catalog import CheckRun, RunConfig
+from optproof.mathcore import cost as cm
+from optproof.proofs.catalog import CheckRun, RunConfig
 
 
 def test_counts_by_enumeration():
@@ -80,7 +80,7 @@ def test_proof_holds():
 
 
 def test_catalog_quick_passes():
-    from proofs.claims import c2_batch_cost as c2
+    from optproof.proofs.claims import c2_batch_cost as c2
 
     assert c2.CLAIM.id == "C2" and {c.kind for c in c2.CHECKS} == {"symbolic", "exact", "simulation"}
     for chk in c2.CHECKS:

@@ -10,7 +10,7 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mathcore import batching as bt
+from optproof.mathcore import batching as bt
 
 PROOFS = [lambda: bt.prove_unbiased(False), lambda: bt.prove_unbiased(True), lambda: bt.prove_variance(False),
           lambda: bt.prove_variance(True), lambda: bt.prove_gradient_covariance(False),

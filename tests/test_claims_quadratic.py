@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from proofs.catalog import CheckRun, RunConfig
-from proofs.claims import c9_quadratic as cq
-from proofs.stats import ALPHA_EACH, Comparison
+from optproof.proofs.catalog import CheckRun, RunConfig
+from optproof.proofs.claims import c9_quadratic as cq
+from optproof.proofs.stats import ALPHA_EACH, Comparison
 
 QUICK = RunConfig(quick=True)
 

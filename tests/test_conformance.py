@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from proofs import faulty
-from proofs.conformance import Reference, assert_conforms, check, identify
-from proofs.conformance.tolerance import gamma, operation_count, tolerance, unit_roundoff
+from optproof.proofs import faulty
+from optproof.proofs.conformance import Reference, assert_conforms, check, identify
+from optproof.proofs.conformance.tolerance import gamma, operation_count, tolerance, unit_roundoff
 
 # 200 examples is the default; 100 keeps this file fast and still finds every fault (each is
 # found within the first ~30 examples for seed 0; see docs/conformance.md).

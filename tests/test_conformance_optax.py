@@ -5,8 +5,8 @@ import pytest
 
 optax = pytest.importorskip("optax")
 
-from proofs import adapters  # noqa: E402
-from proofs.conformance import Reference, check  # noqa: E402
+from optproof.proofs import adapters  # noqa: E402
+from optproof.proofs.conformance import Reference, check  # noqa: E402
 
 
 @pytest.mark.parametrize("nesterov", [False, True])

@@ -18,8 +18,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from proofs import adapters  # noqa: E402
-from proofs.conformance import Reference, check, identify  # noqa: E402
+from optproof.proofs import adapters  # noqa: E402
+from optproof.proofs.conformance import Reference, check, identify  # noqa: E402
 
 N = 40  # per combination; 80 combinations
 PATHS = {"for-loop": dict(foreach=False), "foreach": dict(foreach=True), "fused": dict(fused=True)}
@@ -76,7 +76,7 @@ def test_state_dict_round_trip_keeps_the_buffer():
 
 
 def test_forgetful_optimizer_is_caught_by_the_round_trip():
-    from proofs.faulty import torch_faults
+    from optproof.proofs.faulty import torch_faults
     (entry,) = torch_faults()
     assert not check(entry.factory, entry.reference, 60).ok
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from mathcore import conventions as cv
-from mathcore.conventions import Convention, init_state, reference_step
+from optproof.mathcore import conventions as cv
+from optproof.mathcore.conventions import Convention, init_state, reference_step
 
 
 @pytest.mark.parametrize("name", list(cv.convention_proofs()))

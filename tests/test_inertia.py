@@ -13,9 +13,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from mathcore import inertia as inr
-from proofs.catalog import RunConfig
-from proofs.claims import c7_inertia
+from optproof.mathcore import inertia as inr
+from optproof.proofs.catalog import RunConfig
+from optproof.proofs.claims import c7_inertia
 
 U = 2.0**-53
 

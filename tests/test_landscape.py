@@ -19,9 +19,9 @@ import math
 import numpy as np
 import pytest
 
-from mathcore import landscape as ls
-from proofs.catalog import CheckRun, RunConfig
-from proofs.stats import ALPHA_EACH
+from optproof.mathcore import landscape as ls
+from optproof.proofs.catalog import CheckRun, RunConfig
+from optproof.proofs.stats import ALPHA_EACH
 
 LAND = ls.SoftminWells()
 
@@ -128,7 +128,7 @@ def test_proofs_hold():
 
 
 def test_catalog_quick_passes_and_declares_alpha():
-    from proofs.claims import c6_flat_minima as c6
+    from optproof.proofs.claims import c6_flat_minima as c6
 
     assert {c.kind for c in c6.CHECKS} == {"symbolic", "exact", "simulation"}
     assert c6.CLAIM.id == "C6" and set(c6.CHECKS) <= set(c6.CLAIM.checks)  # plus the real-data checks

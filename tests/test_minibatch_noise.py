@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mathcore import minibatch as mb
-from mathcore.batching import batch_variance_factor, exact_gradient_moments, exact_population_covariance
+from optproof.mathcore import minibatch as mb
+from optproof.mathcore.batching import batch_variance_factor, exact_gradient_moments, exact_population_covariance
 
 small = st.builds(Fraction, st.integers(-3, 3), st.sampled_from([1, 2]))
 

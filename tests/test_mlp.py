@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from proofs.claims import c6_real_data as c6
-from sim import mlp
+from optproof.proofs.claims import c6_real_data as c6
+from optproof.sim import mlp
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

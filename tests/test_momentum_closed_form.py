@@ -16,8 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from mathcore import momentum as mom
-from mathcore.sums import geometric_sum, geometric_sum_numeric, prove_geometric_sum, sums_equal
+from optproof.mathcore import momentum as mom
+from optproof.mathcore.sums import geometric_sum, geometric_sum_numeric, prove_geometric_sum, sums_equal
 
 PROOFS = [mom.prove_velocity_closed_form, mom.prove_position_closed_form, mom.prove_constant_gradient,
           mom.prove_gd_fixed_point, prove_geometric_sum]
@@ -174,7 +174,7 @@ def test_bad_input_raises_value_error_naming_the_parameter(call, name):
 def test_vectorised_geometric_sums_agree_with_the_scalar_form(x, n_max):
     """Both evaluate G(n) = Σ_{j<n} x^j by the same branches; each has relative error at most a few ulps
     times (1 + n|log x|) (see ``geometric_sum_numeric``), so they differ by at most 8u(1 + n|log x|)."""
-    from mathcore.sums import geometric_sums_numeric
+    from optproof.mathcore.sums import geometric_sums_numeric
 
     vec = geometric_sums_numeric(x, n_max)
     assert vec.shape == (n_max,)

@@ -19,8 +19,8 @@ import sympy as sp
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from mathcore import noise as nz
-from mathcore import quadratic as q
+from optproof.mathcore import noise as nz
+from optproof.mathcore import quadratic as q
 
 U = 2.0**-53
 PROOFS = [nz.prove_moment_recursion, nz.prove_stationary_covariance, nz.prove_small_lr_temperature]

@@ -24,7 +24,7 @@ import sympy as sp
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from mathcore import quadratic as q
+from optproof.mathcore import quadratic as q
 
 U = 2.0**-53
 PROOFS = [q.prove_characteristic_polynomial, q.prove_convergence_region, q.prove_rate, q.prove_critical_damping,
@@ -155,7 +155,7 @@ def test_regimes_and_symbolic_forms():
     assert isinstance(q.rate(q.h, q.eta, q.lam), sp.Piecewise)
     assert q.converges(1, sp.Rational(1, 10), sp.Rational(1, 2)) is sp.true
     assert sp.simplify(q.critical_momentum(q.h, q.eta) - (1 - sp.sqrt(q.eta * q.h)) ** 2) == 0
-    assert q.__getattr__("stationary_variance") is __import__("mathcore.noise").noise.stationary_variance
+    assert q.__getattr__("stationary_variance") is __import__("optproof.mathcore.noise").mathcore.noise.stationary_variance
 
 
 @pytest.mark.parametrize("which, h, lr, lam", [

@@ -7,9 +7,9 @@ import time
 import numpy as np
 import pytest
 
-from proofs.catalog import CheckRun, RunConfig
-from proofs.claims import c6_real_data as c6
-from proofs.datasets import load_digits_split
+from optproof.proofs.catalog import CheckRun, RunConfig
+from optproof.proofs.claims import c6_real_data as c6
+from optproof.proofs.datasets import load_digits_split
 
 
 def test_digits_split_is_stratified_disjoint_and_standardised():

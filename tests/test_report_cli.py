@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from proofs import cli
-from proofs.catalog import Check, Claim, Outcome
+from optproof.proofs import cli
+from optproof.proofs.catalog import Check, Claim, Outcome
 
 ISSUE_CLAIMS = {"C1", "C4", "C5", "C8", "C9"}
 
@@ -35,7 +35,7 @@ def test_report_passes_and_writes_json_for_every_claim(quick_report):
 
 def test_every_check_declares_the_budget_its_comparisons_use(quick_report):
     """A Monte Carlo check may not run more comparisons than the false-failure share it declares."""
-    from proofs.claims import CLAIMS
+    from optproof.proofs.claims import CLAIMS
 
     _, out = quick_report
     declared = {(c.id, k.name): k.alpha for c in CLAIMS for k in c.checks}
@@ -66,7 +66,7 @@ def test_prove_exits_zero_and_prints_table(capsys):
 
 
 def test_failing_claim_gives_exit_code_one(monkeypatch, tmp_path, capsys):
-    import proofs.claims as claims
+    import optproof.proofs.claims as claims
 
     bad = Claim("C0", "a false statement", "0", "1 = 2",
                 (Check("symbolic", "wrong", lambda cfg: Outcome(False, "1 != 2")),

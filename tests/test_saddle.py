@@ -14,10 +14,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from mathcore import saddle as sd
-from proofs.catalog import RunConfig
-from proofs.claims import c3_saddle
-from proofs.stats import ALPHA_EACH, compare_mean
+from optproof.mathcore import saddle as sd
+from optproof.proofs.catalog import RunConfig
+from optproof.proofs.claims import c3_saddle
+from optproof.proofs.stats import ALPHA_EACH, compare_mean
 
 U = 2.0**-53
 
@@ -83,7 +83,7 @@ def test_gd_on_saddle_is_bitwise_still_and_minibatch_moves():
 def test_escape_probability_statistical():
     """P(|y_t| > r) and E y_t² of heavy ball at the saddle, Gaussian noise: exact.  Fixed seed 12345;
     two comparisons at ALPHA_EACH each: false-failure rate ≤ 1e-5."""
-    from sim import HeavyBall, Quadratic, simulate
+    from optproof.sim import HeavyBall, Quadratic, simulate
 
     lr, lam, s2, t_ = 0.1, 0.9, 0.01, 15
     res = simulate(Quadratic(np.diag([1.0, -1.0]), noise_cov=np.diag([0.0, s2])), HeavyBall(lr, lam), n_traj=20_000,

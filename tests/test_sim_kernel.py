@@ -13,9 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import sim
-from sim import reference as ref
-from sim.rng import draw_u64, half32, std_normal, stream_key, uniform_int32
+import optproof.sim as sim
+from optproof.sim import reference as ref
+from optproof.sim.rng import draw_u64, half32, std_normal, stream_key, uniform_int32
 
 ALL = sim.RECORDABLES
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-import sim
+import optproof.sim as sim
 
 SEED = 424242
 ALPHA = 1e-4

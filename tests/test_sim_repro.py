@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-import sim
+import optproof.sim as sim
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,7 +66,7 @@ def test_import_sim_does_not_import_sympy():
 
 
 def test_cache_refresh_drops_only_sim_entries_when_sources_change(tmp_path):
-    from sim import _cache
+    from optproof.sim import _cache
 
     for name in ("kernels.trajectory-1.py311.nbi", "rng.mix64-2.py311.1.nbc", "other.f-3.py311.nbi"):
         (tmp_path / name).write_text("x")

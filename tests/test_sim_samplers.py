@@ -9,8 +9,8 @@ import numpy as np
 from hypothesis import given, strategies as st
 from scipy import stats
 
-import sim
-from sim import reference as ref
+import optproof.sim as sim
+from optproof.sim import reference as ref
 
 SEED = 20240601
 ALPHA = 1e-4

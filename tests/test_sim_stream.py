@@ -17,8 +17,8 @@ import math
 import numpy as np
 from hypothesis import given, strategies as st
 
-import sim
-from sim import reference as ref
+import optproof.sim as sim
+from optproof.sim import reference as ref
 
 U = 2.0**-53
 finite = st.floats(-1e3, 1e3, allow_nan=False)

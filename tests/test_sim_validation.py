@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import sim
+import optproof.sim as sim
 
 X = np.arange(12.0).reshape(6, 2)
 P = sim.LeastSquares(X, np.ones(6))

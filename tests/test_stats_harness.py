@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from proofs.stats import ALPHA_EACH, SUITE_ALPHA, compare, compare_mean, critical_z
+from optproof.proofs.stats import ALPHA_EACH, SUITE_ALPHA, compare, compare_mean, critical_z
 
 
 def test_critical_value_matches_normal_quantiles():
@@ -44,7 +44,7 @@ def test_power_detects_two_percent_error_with_enough_samples():
 
 
 def test_budget_split_fits_suite_alpha():
-    from proofs.claims import statistical_alpha_total
+    from optproof.proofs.claims import statistical_alpha_total
 
     assert statistical_alpha_total() <= SUITE_ALPHA
 

@@ -16,9 +16,9 @@ import numpy as np
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-import sim
-from mathcore import minibatch, noise, quadratic
-from proofs.stats import compare_mean
+import optproof.sim as sim
+from optproof.mathcore import minibatch, noise, quadratic
+from optproof.proofs.stats import compare_mean
 
 ALPHA = 1e-7
 SEED = 20261127  # fixed; never chosen by Hypothesis

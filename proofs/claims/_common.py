@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from proofs.catalog import KINDS, Check, Outcome, RunConfig
+from optproof.proofs.catalog import KINDS, Check, Outcome, RunConfig
 
 __all__ = ["proof_check", "new_figure", "by_kind", "error_bar"]
 
@@ -44,6 +44,6 @@ def by_kind(*groups: tuple[Check, ...]) -> tuple[Check, ...]:
 
 def error_bar(se, alpha: float):
     """Half-width of the two-sided interval a comparison at level ``alpha`` accepts: z_{1-alpha/2}·se."""
-    from proofs.stats import critical_z
+    from optproof.proofs.stats import critical_z
 
     return critical_z(alpha) * se

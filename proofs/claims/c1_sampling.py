@@ -14,11 +14,11 @@ from itertools import combinations, permutations
 
 import numpy as np
 
-from mathcore.batching import epoch_batch_sizes
-from mathcore.sampling import prove_epoch_partition, prove_uniform_batches
-from proofs.catalog import Check, Claim, Outcome, RunConfig
-from proofs.claims._common import new_figure, proof_check
-from proofs.stats import ALPHA_EACH, compare
+from optproof.mathcore.batching import epoch_batch_sizes
+from optproof.mathcore.sampling import prove_epoch_partition, prove_uniform_batches
+from optproof.proofs.catalog import Check, Claim, Outcome, RunConfig
+from optproof.proofs.claims._common import new_figure, proof_check
+from optproof.proofs.stats import ALPHA_EACH, compare
 
 
 
@@ -54,7 +54,7 @@ def _exact(cfg: RunConfig) -> Outcome:
 
 
 def _orders(sampler, n, seed, n_traj, n_epochs):
-    from sim import epoch_order
+    from optproof.sim import epoch_order
 
     return np.array([[epoch_order(sampler, n, seed, j, e) for e in range(n_epochs)] for j in range(n_traj)])
 
@@ -72,7 +72,7 @@ def _chi_square(counts: np.ndarray, expected: np.ndarray, name: str):
 
 
 def _simulation(cfg: RunConfig) -> Outcome:
-    from sim import Sampler
+    from optproof.sim import Sampler
 
     N, B = 37, 8
     n_traj, n_epochs = (40, 25) if cfg.quick else (200, 50)

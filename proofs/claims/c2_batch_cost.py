@@ -19,9 +19,9 @@ import time
 
 import numpy as np
 
-from mathcore import cost as cm
-from proofs.catalog import Check, Claim, Outcome, RunConfig
-from proofs.claims._common import new_figure, proof_check
+from optproof.mathcore import cost as cm
+from optproof.proofs.catalog import Check, Claim, Outcome, RunConfig
+from optproof.proofs.claims._common import new_figure, proof_check
 
 N_DATA, DIM = 4096, 8
 SIZES = {"default": dict(repeats=5, seconds=0.08), "quick": dict(repeats=3, seconds=0.02)}  # per short run
@@ -38,7 +38,7 @@ def _exact_counts(cfg: RunConfig) -> Outcome:
     the exact (Fraction) epoch time is minimised at B = N whenever P | N."""
     from fractions import Fraction as F
 
-    from sim import Sampler
+    from optproof.sim import Sampler
 
     bad = []
     for N in range(1, 41):
@@ -69,7 +69,7 @@ def _exact_counts(cfg: RunConfig) -> Outcome:
 def _epoch_seconds(B: int, seconds: float, repeats: int, X, y, seed: int, n_traj: int = 1) -> list[float]:
     """Per-epoch wall time, by differencing runs of e and 3e epochs (removes the fixed cost of a call);
     e is calibrated so that a run of e epochs lasts about ``seconds``."""
-    from sim import SGD, LeastSquares, Sampler, simulate
+    from optproof.sim import SGD, LeastSquares, Sampler, simulate
 
     prob, opt, samp = LeastSquares(X, y), SGD(1e-4), Sampler("reshuffle", B)
 
@@ -105,7 +105,7 @@ def _thread_speedup(X, y, seed: int, repeats: int, seconds: float) -> tuple[floa
 
 
 def _simulation_timing(cfg: RunConfig) -> Outcome:
-    from sim import warmup
+    from optproof.sim import warmup
 
     warmup()
     p = SIZES["quick" if cfg.quick else "default"]

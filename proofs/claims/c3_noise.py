@@ -17,11 +17,11 @@ from itertools import combinations, permutations, product
 import numpy as np
 import sympy as sp
 
-from mathcore import batching as bt
-from mathcore import minibatch as mb
-from proofs.catalog import Check, Claim, Outcome, RunConfig
-from proofs.claims._common import by_kind, error_bar, new_figure, proof_check
-from proofs.stats import ALPHA_EACH, compare_mean, comparisons_outcome, critical_z
+from optproof.mathcore import batching as bt
+from optproof.mathcore import minibatch as mb
+from optproof.proofs.catalog import Check, Claim, Outcome, RunConfig
+from optproof.proofs.claims._common import by_kind, error_bar, new_figure, proof_check
+from optproof.proofs.stats import ALPHA_EACH, compare_mean, comparisons_outcome, critical_z
 
 _X = [[F(1), F(0)], [F(0), F(1)], [F(1), F(1)], [F(2), F(-1)]]
 _Y = [F(1), F(2), F(0), F(1, 2)]
@@ -123,7 +123,7 @@ def _data(seed: int, N: int = 64, d: int = 2):
 
 
 def _theta_samples(X, y, lr, momentum, kind, B, steps, n_traj, seed, theta0):
-    from sim import HeavyBall, LeastSquares, Sampler, simulate
+    from optproof.sim import HeavyBall, LeastSquares, Sampler, simulate
 
     res = simulate(LeastSquares(X, y), HeavyBall(lr, momentum), Sampler(kind, B), n_traj=n_traj, n_steps=max(steps),
                    seed=seed, theta0=theta0, record=("theta",), every="step")
@@ -192,7 +192,7 @@ def _batch_figure(curve, lr):
 
 def _simulation_reshuffle(cfg: RunConfig) -> Outcome:
     """Reshuffled epochs: within-epoch batch covariance −Σ/(N−1); the iterate variance falls below fresh batches."""
-    from sim import Sampler, epoch_order
+    from optproof.sim import Sampler, epoch_order
 
     X, y = _data(cfg.seed + 2, N=48)
     N, B = X.shape[0], 8
@@ -232,7 +232,7 @@ def _simulation_reshuffle(cfg: RunConfig) -> Outcome:
 
 def _simulation_optimal_step(cfg: RunConfig) -> Outcome:
     """One SGD step with McCandlish's ε_opt(B): the mean loss decrease equals ΔL_opt(B)."""
-    from sim import SGD, LeastSquares, Sampler, simulate
+    from optproof.sim import SGD, LeastSquares, Sampler, simulate
 
     X, y = _data(cfg.seed + 3)
     theta = np.array([2.0, 1.0])
@@ -265,7 +265,7 @@ CHECKS = (
 )
 
 def _checks() -> tuple:
-    from proofs.claims import c3_saddle
+    from optproof.proofs.claims import c3_saddle
 
     return by_kind(CHECKS, c3_saddle.CHECKS)
 

@@ -14,10 +14,10 @@ from itertools import combinations
 import numpy as np
 import sympy as sp
 
-from mathcore import saddle as sd
-from proofs.catalog import Check, Outcome, RunConfig
-from proofs.claims._common import new_figure, proof_check
-from proofs.stats import ALPHA_EACH, compare_mean, comparisons_outcome
+from optproof.mathcore import saddle as sd
+from optproof.proofs.catalog import Check, Outcome, RunConfig
+from optproof.proofs.claims._common import new_figure, proof_check
+from optproof.proofs.stats import ALPHA_EACH, compare_mean, comparisons_outcome
 
 # no proper subset of A_INT sums to 0 (checked in _exact_saddle); /16 keeps every partial sum exact in float
 A_INT = (-12, -12, -12, -8, 11, 11, 11, 11)
@@ -39,7 +39,7 @@ def _saddle_grad(th, row, out):
 
 
 def _finite_sum():
-    from sim import FiniteSum
+    from optproof.sim import FiniteSum
 
     if not _FS:
         _FS.append(FiniteSum(_saddle_loss, _saddle_grad, A[:, None], 2))
@@ -73,7 +73,7 @@ def _exact_saddle(cfg: RunConfig) -> Outcome:
 
 def _simulation_stuck(cfg: RunConfig) -> Outcome:
     """GD and heavy ball at rest on the saddle stay bitwise at 0; SGD moves at step 1 in every trajectory."""
-    from sim import HeavyBall, Quadratic, Sampler, simulate
+    from optproof.sim import HeavyBall, Quadratic, Sampler, simulate
 
     H = np.diag([1.0, -1.0])
     ok, rows = True, {}
@@ -100,7 +100,7 @@ def _simulation_stuck(cfg: RunConfig) -> Outcome:
 
 
 def _escape_times(prob, lam_, lr, samp, n, T, seed):
-    from sim import HeavyBall, simulate
+    from optproof.sim import HeavyBall, simulate
 
     res = simulate(prob, HeavyBall(lr, lam_), samp, n_traj=n, n_steps=T, seed=seed, theta0=[0.0, 0.0],
                    record=("theta",), every=T, diverge_threshold=R)
@@ -109,7 +109,7 @@ def _escape_times(prob, lam_, lr, samp, n, T, seed):
 
 def _simulation_escape_law(cfg: RunConfig) -> Outcome:
     """Median escape step vs B (finite sum, SGD and heavy ball) within 1 step of theory; B = N never escapes."""
-    from sim import Sampler
+    from optproof.sim import Sampler
 
     n = 2_000 if cfg.quick else 20_000
     ok, rows, curve = True, {}, []
@@ -140,7 +140,7 @@ def _simulation_escape_law(cfg: RunConfig) -> Outcome:
 
 
 def _escape_figure(cfg, curve):
-    from sim import Quadratic
+    from optproof.sim import Quadratic
 
     fig, (a1, a2) = new_figure(10, 3.8, ncols=2)
     p = GAUSS
@@ -172,7 +172,7 @@ def _escape_figure(cfg, curve):
 
 def _simulation_moments(cfg: RunConfig) -> Outcome:
     """E y_t² (Gaussian and mini-batch noise) and P(|y_t| > r) (Gaussian, exact) vs simulation."""
-    from sim import HeavyBall, Quadratic, Sampler, simulate
+    from optproof.sim import HeavyBall, Quadratic, Sampler, simulate
 
     n = 10_000 if cfg.quick else 100_000
     comps, p = [], GAUSS

@@ -11,11 +11,11 @@ from itertools import combinations
 import numpy as np
 import sympy as sp
 
-from mathcore import batching as bt
-from mathcore import minibatch as mb
-from proofs.catalog import Check, Claim, Outcome, RunConfig
-from proofs.claims._common import new_figure, proof_check
-from proofs.stats import ALPHA_EACH, compare_mean, comparisons_outcome
+from optproof.mathcore import batching as bt
+from optproof.mathcore import minibatch as mb
+from optproof.proofs.catalog import Check, Claim, Outcome, RunConfig
+from optproof.proofs.claims._common import new_figure, proof_check
+from optproof.proofs.stats import ALPHA_EACH, compare_mean, comparisons_outcome
 
 _X = [[1, 0], [0, 1], [1, 1], [2, -1], [1, 3], [-1, 2]]
 _Y = [1, 2, 0, 3, -1, 1]
@@ -61,7 +61,7 @@ def _problem(seed: int, N: int = 64, d: int = 3):
 
 
 def _simulation(cfg: RunConfig) -> Outcome:
-    from sim import SGD, LeastSquares, Sampler, simulate
+    from optproof.sim import SGD, LeastSquares, Sampler, simulate
 
     X, y, theta_star, tr_sigma, resid = _problem(cfg.seed)
     N, lr = X.shape[0], 0.05

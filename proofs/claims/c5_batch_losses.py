@@ -11,10 +11,10 @@ from itertools import permutations
 
 import numpy as np
 
-from mathcore import batching as bt
-from proofs.catalog import Check, Claim, Outcome, RunConfig
-from proofs.claims._common import error_bar, new_figure, proof_check
-from proofs.stats import ALPHA_EACH, compare_mean, comparisons_outcome
+from optproof.mathcore import batching as bt
+from optproof.proofs.catalog import Check, Claim, Outcome, RunConfig
+from optproof.proofs.claims._common import error_bar, new_figure, proof_check
+from optproof.proofs.stats import ALPHA_EACH, compare_mean, comparisons_outcome
 
 _LOSSES = [Fraction(3), Fraction(1, 2), Fraction(7, 3), Fraction(0), Fraction(5), Fraction(11, 4), Fraction(2)]
 _GRADS = [[1, 0], [Fraction(1, 2), 2], [-3, 1], [0, Fraction(-5, 3)], [2, 2]]
@@ -83,7 +83,7 @@ def _dataset(seed: int, N: int = 64, d: int = 3):
 
 def _batch_loss_samples(X, y, theta, kind, B, M, seed):
     """M independent batch losses L_B(θ) from the simulator's first step (one batch per trajectory)."""
-    from sim import SGD, LeastSquares, Sampler, simulate
+    from optproof.sim import SGD, LeastSquares, Sampler, simulate
 
     res = simulate(LeastSquares(X, y), SGD(1e-3), Sampler(kind, B), n_traj=M, n_steps=1, seed=seed,
                    theta0=theta, record=("batch_loss",), every="step")
@@ -136,7 +136,7 @@ def _variance_figure(N, s2, curves):
 
 def _simulation_epochs(cfg: RunConfig) -> Outcome:
     """Unweighted epoch mean and drop_last over reshuffled epochs of the simulator's sampler."""
-    from sim import Sampler, epoch_order
+    from optproof.sim import Sampler, epoch_order
 
     _, _, _, losses = _dataset(cfg.seed + 1, N=50)
     N, B = len(losses), 8

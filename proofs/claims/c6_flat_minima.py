@@ -20,10 +20,10 @@ import math
 
 import numpy as np
 
-from mathcore import landscape as ls
-from proofs.catalog import Check, Claim, Outcome, RunConfig
-from proofs.claims._common import by_kind, error_bar, new_figure, proof_check
-from proofs.stats import ALPHA_EACH, compare, comparisons_outcome
+from optproof.mathcore import landscape as ls
+from optproof.proofs.catalog import Check, Claim, Outcome, RunConfig
+from optproof.proofs.claims._common import by_kind, error_bar, new_figure, proof_check
+from optproof.proofs.stats import ALPHA_EACH, compare, comparisons_outcome
 
 LAND = dict(h_sharp=16.0, h_flat=1.0, theta_sharp=0.0, theta_flat=2.5, f_sharp=0.0, f_flat=0.1, tau=0.5)
 N_DATA, DELTA, LR, TEMP_B1 = 32, 0.3, 0.002, 0.6  # examples, test shift, step (and 2x), T at B = 1
@@ -73,7 +73,7 @@ def _var_a(lr: float) -> float:
 
 
 def _run(land, lr, B, n_traj, t_end, seed, data_seed=0):
-    from sim import SGD, FiniteSum, Sampler, simulate
+    from optproof.sim import SGD, FiniteSum, Sampler, simulate
 
     loss, grad = _kernels(land)
     a = _data(data_seed) * math.sqrt(_var_a(lr))
@@ -117,7 +117,7 @@ def _exact_laplace(cfg: RunConfig) -> Outcome:
     # discrete-step temperature, exactly: h Var/T = 2(1+λ)/(2(1+λ) − ηh) with rationals
     from fractions import Fraction as F
     import sympy as sp
-    from mathcore.noise import stationary_variance
+    from optproof.mathcore.noise import stationary_variance
     for lam in (F(0), F(9, 10)):
         h, eta, s2 = sp.Rational(16), sp.Rational(1, 500), sp.Rational(300)
         lamq = sp.Rational(lam.numerator, lam.denominator)
@@ -131,7 +131,7 @@ def _exact_laplace(cfg: RunConfig) -> Outcome:
 def _exact_gd(cfg: RunConfig) -> Outcome:
     """Full batch (B = N): the batch noise is exactly 0, GD started in the sharp minimum never leaves."""
     from fractions import Fraction as F
-    from mathcore.batching import exact_batch_moments
+    from optproof.mathcore.batching import exact_batch_moments
 
     land = landscape()
     a = [F(k) for k in (3, -1, 4, -1, -5, 9, -2, -6, -1)]  # sum 0
@@ -257,7 +257,7 @@ CHECKS: tuple[Check, ...] = (
 )
 
 def _checks() -> tuple[Check, ...]:
-    from proofs.claims import c6_real_data
+    from optproof.proofs.claims import c6_real_data
 
     return by_kind(CHECKS, c6_real_data.CHECKS)
 

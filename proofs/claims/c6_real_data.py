@@ -35,8 +35,8 @@ from typing import Callable
 
 import numpy as np
 
-from proofs.catalog import Check, Outcome, RunConfig
-from proofs.claims._common import new_figure
+from optproof.proofs.catalog import Check, Outcome, RunConfig
+from optproof.proofs.claims._common import new_figure
 
 __all__ = ["Design", "FULL", "TINY", "KESKAR_F1", "epsilon_sharpness", "top_hessian_eigenvalue",
            "gradient_error_bound", "paired_t_interval", "train_to_target", "run_experiment",
@@ -163,7 +163,7 @@ def train_to_target(problem, lr: float, momentum: float, batch: int, theta0: np.
     (every epoch is still an independent uniform permutation).  Returns per trajectory θ at the
     stop, the epoch count, the loss, whether the target was reached, and whether it diverged.
     """
-    from sim import HeavyBall, Sampler, simulate
+    from optproof.sim import HeavyBall, Sampler, simulate
 
     n, d = theta0.shape
     theta, m = theta0.copy(), np.zeros_like(theta0)
@@ -220,8 +220,8 @@ def _group(x) -> dict:
 
 def run_experiment(design: Design = FULL, seed: int = 0) -> dict:
     """Train small- and large-batch MLPs on digits for ``design.n_seeds`` seeds; measure everything."""
-    from proofs.datasets import load_digits_split
-    from sim import mlp
+    from optproof.proofs.datasets import load_digits_split
+    from optproof.sim import mlp
 
     t_start = time.perf_counter()
     data = load_digits_split(design.test_fraction, design.split_seed, design.n_train)
@@ -376,7 +376,7 @@ def gradient_error_bound(shape, theta, row) -> tuple[float, np.ndarray]:
     ℓ = log Σe^{z−max} + max − z_y: E_ℓ = 2Δ + (O + 4)u + 3u(|lse| + |max z| + |z_y|).
     Second-order terms (products of two errors) are below 1e-25 relative here and are ignored.
     """
-    from sim import mlp
+    from optproof.sim import mlp
 
     A, H, O = shape.n_in, shape.n_hidden, shape.n_out
     g = lambda n: n * U / (1 - n * U)  # noqa: E731
@@ -410,7 +410,7 @@ def gradient_error_bound(shape, theta, row) -> tuple[float, np.ndarray]:
 
 
 def _tiny_problem(seed: int, n: int = 13, shape=None):
-    from sim import mlp
+    from optproof.sim import mlp
 
     shape = shape or mlp.MLPShape(5, 4, 3)
     rng = np.random.default_rng(seed)
@@ -422,7 +422,7 @@ def _tiny_problem(seed: int, n: int = 13, shape=None):
 
 def verify_example_gradients(seed: int = 0) -> tuple[bool, dict]:
     """Numba per-example ℓ_i and ∇ℓ_i = NumPy reference within twice ``gradient_error_bound``."""
-    from sim import mlp
+    from optproof.sim import mlp
 
     shape, X, y, theta = _tiny_problem(seed)
     prob = mlp.mlp_problem(X, y, shape)
@@ -443,7 +443,7 @@ def verify_batch_gradients(seed: int = 0) -> tuple[bool, dict]:
     """The simulator's batch gradients g_t (reshuffled batches, short last batch) = NumPy gradient of
     the mean loss over exactly that batch at θ_{t−1}, within the summed per-example bounds plus
     the batch summation error γ_{B+1}Σ|∇ℓ_i| (and the division by |b|)."""
-    from sim import SGD, Sampler, batch_indices, mlp, simulate
+    from optproof.sim import SGD, Sampler, batch_indices, mlp, simulate
 
     shape, X, y, theta = _tiny_problem(seed, n=13)
     prob = mlp.mlp_problem(X, y, shape)
@@ -476,7 +476,7 @@ def verify_reference_taylor(seed: int = 0) -> tuple[bool, dict]:
     ∇²L·v are right (a wrong derivative leaves an O(h) remainder: ratio 2, not 4); rounding
     (≈ u·|L|, u·‖∇L‖ ≈ 1e-16) is far below the remainders at h = 1e-3 (≈ 1e-7).
     """
-    from sim import mlp
+    from optproof.sim import mlp
 
     shape, X, y, theta = _tiny_problem(seed, n=20)
     v = np.random.default_rng(seed + 1).standard_normal(shape.dim)
@@ -548,7 +548,7 @@ def verify_eigenvalue_quadratic(seed: int = 0) -> tuple[bool, dict]:
 def verify_eigenvalue_mlp(seed: int = 0) -> tuple[bool, dict]:
     """On a small MLP, λ_max from Lanczos on exact HVPs = the top eigenvalue of the dense Hessian
     assembled from HVPs on unit vectors (symmetric to rounding), to 1e-9 relative."""
-    from sim import mlp
+    from optproof.sim import mlp
 
     shape, X, y, theta = _tiny_problem(seed, n=20)
     Hm = np.column_stack([mlp.hvp(shape, theta, e, X, y) for e in np.eye(shape.dim)])

@@ -14,10 +14,10 @@ from fractions import Fraction
 
 import numpy as np
 
-from mathcore import inertia as inr
-from mathcore.momentum import positions_error_bound
-from proofs.catalog import Check, Claim, Outcome, RunConfig
-from proofs.claims._common import new_figure, proof_check
+from optproof.mathcore import inertia as inr
+from optproof.mathcore.momentum import positions_error_bound
+from optproof.proofs.catalog import Check, Claim, Outcome, RunConfig
+from optproof.proofs.claims._common import new_figure, proof_check
 
 # --------------------------------------------------------------------------- potentials (FiniteSum, N = 1)
 _FS: dict = {}
@@ -61,7 +61,7 @@ def _bump_grad(th, row, out):
 
 def _finite_sum(kind: str, row):
     """One compiled FiniteSum per potential kind; other parameters ride in the data row."""
-    from sim import FiniteSum
+    from optproof.sim import FiniteSum
 
     if kind not in _FS:
         loss, grad, dim = {"plateau": (_plateau_loss, _plateau_grad, 1), "bump": (_bump_loss, _bump_grad, 2)}[kind]
@@ -100,7 +100,7 @@ def _exact_plateau(cfg: RunConfig) -> Outcome:
 
 
 def _sim_crossing(lr, lam_, g, D, k):
-    from sim import HeavyBall, Sampler, simulate
+    from optproof.sim import HeavyBall, Sampler, simulate
 
     T = inr.crossing_bounds(D, lr, lam_, g)[1] + 2
     res = simulate(_finite_sum("plateau", [g, D, k]), HeavyBall(lr, lam_), Sampler("fixed", 1), n_traj=1,
@@ -179,7 +179,7 @@ def _grid(cfg):
 
 def _simulate_bump(lam_, Hs, T):
     """Crossed?  (max θ_t > θ_max) for heavy ball entering at terminal velocity, one trajectory per H."""
-    from sim import HeavyBall, Sampler, simulate
+    from optproof.sim import HeavyBall, Sampler, simulate
 
     p = _BUMP
     v0 = inr.terminal_velocity(p["lr"], lam_, p["g"]) if lam_ < 1 else 0.0

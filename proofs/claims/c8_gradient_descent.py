@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from mathcore import momentum as mm
-from proofs.catalog import Check, Claim, Outcome, RunConfig
-from proofs.claims._common import new_figure, proof_check
+from optproof.mathcore import momentum as mm
+from optproof.proofs.catalog import Check, Claim, Outcome, RunConfig
+from optproof.proofs.claims._common import new_figure, proof_check
 
 _H = [[3, 1], [1, 2]]
 _THETA_STAR = [2, -1]  # integers: b = H θ* and H θ* − b are exact in float64, so ∇f(θ*) is exactly 0
@@ -34,7 +34,7 @@ def _exact(cfg: RunConfig) -> Outcome:
 
 
 def _simulation(cfg: RunConfig) -> Outcome:
-    from sim import HeavyBall, Quadratic, SGD, simulate
+    from optproof.sim import HeavyBall, Quadratic, SGD, simulate
 
     H, th_star = np.array(_H, float), np.array(_THETA_STAR, float)
     b, lr, T = H @ th_star, 0.2, 200

@@ -13,8 +13,8 @@ from fractions import Fraction as F
 
 import numpy as np
 
-from mathcore.conventions import Convention, convention_proofs, reference_step
-from proofs.catalog import Check, Outcome, RunConfig
+from optproof.mathcore.conventions import Convention, convention_proofs, reference_step
+from optproof.proofs.catalog import Check, Outcome, RunConfig
 
 __all__ = ["CHECKS", "symbolic_conventions", "exact_conventions", "simulation_conventions"]
 
@@ -61,13 +61,13 @@ def exact_conventions(cfg: RunConfig) -> Outcome:
 
 
 def simulation_conventions(cfg: RunConfig) -> Outcome:
-    from proofs.conformance import Reference, check
+    from optproof.proofs.conformance import Reference, check
 
     n = 40 if cfg.quick else 200
     if importlib.util.find_spec("torch"):
         import torch
 
-        from proofs import adapters
+        from optproof.proofs import adapters
         cases = [(dict(momentum=0.9), Reference.pytorch(0.9)),
                  (dict(momentum=0.9, nesterov=True, weight_decay=0.1), Reference.pytorch(0.9, nesterov=True, weight_decay=0.1)),
                  (dict(momentum=0.9, dampening=0.5, maximize=True), Reference.pytorch(0.9, 0.5, maximize=True))]
@@ -75,7 +75,7 @@ def simulation_conventions(cfg: RunConfig) -> Outcome:
                    for kw, ref in cases}
         what = "torch.optim.SGD (for-loop) vs Reference.pytorch"
     else:
-        from proofs.faulty import CORRECT
+        from optproof.proofs.faulty import CORRECT
         results = {e.name: check(e.factory, e.reference, n, cfg.seed).ok for e in CORRECT}
         what = "NumPy implementations vs their references (torch not installed)"
     passed = sum(results.values())

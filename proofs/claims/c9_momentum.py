@@ -14,9 +14,9 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from mathcore import momentum as mm
-from proofs.catalog import Check, Claim, Outcome, RunConfig
-from proofs.claims._common import by_kind, new_figure, proof_check
+from optproof.mathcore import momentum as mm
+from optproof.proofs.catalog import Check, Claim, Outcome, RunConfig
+from optproof.proofs.claims._common import by_kind, new_figure, proof_check
 
 _STREAM = [Fraction(3), Fraction(-1, 2), Fraction(0), Fraction(7, 5), Fraction(2), Fraction(-9, 4), Fraction(1, 3),
            Fraction(5), Fraction(-2), Fraction(1, 7), Fraction(4), Fraction(0), Fraction(-3, 8), Fraction(6)]
@@ -51,7 +51,7 @@ def _exact(cfg: RunConfig) -> Outcome:
 
 def _kernel_vs_closed_form(cfg: RunConfig) -> Outcome:
     """The trajectory kernel's recorded velocities/positions equal the closed form of its recorded gradients."""
-    from sim import HeavyBall, LeastSquares, Sampler, simulate
+    from optproof.sim import HeavyBall, LeastSquares, Sampler, simulate
 
     rng = np.random.default_rng(cfg.seed)
     X = rng.normal(size=(64, 4))
@@ -80,7 +80,7 @@ def _kernel_vs_closed_form(cfg: RunConfig) -> Outcome:
 
 def _stream_response(cfg: RunConfig) -> Outcome:
     """Impulse and constant-gradient responses of the Numba stream kernel against the weights λ^{t−k}."""
-    from sim import heavy_ball_stream
+    from optproof.sim import heavy_ball_stream
 
     T, lr, numbers, ok = 80, 0.1, {}, True
     responses = {}
@@ -139,7 +139,7 @@ def _constant_figure(responses, lr):
 
 
 def _checks() -> tuple[Check, ...]:
-    from proofs.claims import c9_conventions, c9_quadratic
+    from optproof.proofs.claims import c9_conventions, c9_quadratic
 
     own = (
         proof_check("closed forms of m_t and theta_t; constant gradient", (

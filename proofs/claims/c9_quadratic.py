@@ -24,12 +24,12 @@ from fractions import Fraction as F
 import numpy as np
 import sympy as sp
 
-from mathcore import noise as nz
-from mathcore import quadratic as qd
-from mathcore.momentum import eta, lam, m0, t, theta0
-from proofs.catalog import Check, Outcome, RunConfig
-from proofs.claims._common import new_figure, proof_check
-from proofs.stats import ALPHA_EACH, compare_mean, comparisons_outcome, critical_z
+from optproof.mathcore import noise as nz
+from optproof.mathcore import quadratic as qd
+from optproof.mathcore.momentum import eta, lam, m0, t, theta0
+from optproof.proofs.catalog import Check, Outcome, RunConfig
+from optproof.proofs.claims._common import new_figure, proof_check
+from optproof.proofs.stats import ALPHA_EACH, compare_mean, comparisons_outcome, critical_z
 
 __all__ = ["CHECKS", "N_COMPARISONS", "N_MEAN_BAND", "N_STATIONARY"]
 
@@ -313,7 +313,7 @@ def _row_steps(decay: float, t_max: int) -> int:
 
 def _simulate_row(xs: np.ndarray, decay: float, T: int, every: int, seed: int):
     """One λ: H = diag(xs), lr = 1, trajectory k starts at e_k (only coordinate k ever moves)."""
-    from sim import HeavyBall, Quadratic, simulate
+    from optproof.sim import HeavyBall, Quadratic, simulate
 
     d = xs.size
     res = simulate(Quadratic(np.diag(xs)), HeavyBall(1.0, decay), n_traj=d, n_steps=T, seed=seed,
@@ -392,7 +392,7 @@ def _simulation_region(cfg: RunConfig) -> Outcome:
 
 def _edge_runs(cfg: RunConfig) -> dict:
     """ηh = 2(1+λ)(1 ∓ 1%): inside stays below the closed form's peak and decays to 1e-6, outside crosses 1e6."""
-    from sim import HeavyBall, Quadratic, simulate
+    from optproof.sim import HeavyBall, Quadratic, simulate
 
     eps, rows, pts, ok = 0.01, {}, [], True
     for decay in (0.0, 0.5, 0.9, 0.99):
@@ -458,7 +458,7 @@ _T_FIGURE, _N_FIGURE = 120, 20_000  # the mean ± band figure: a stats_only run 
 
 def _additive_noise_theta(H, C, lr, decay, theta0, n_traj, T, every, seed):
     """θ records (n_traj, T/every, d) of heavy ball with gradient Hθ + ξ_t, ξ_t ~ N(0, C) i.i.d."""
-    from sim import HeavyBall, Quadratic, simulate
+    from optproof.sim import HeavyBall, Quadratic, simulate
 
     res = simulate(Quadratic(H, noise_cov=C), HeavyBall(lr, decay), n_traj=n_traj, n_steps=T, seed=seed,
                    theta0=theta0, record=("theta",), every=every)
@@ -511,7 +511,7 @@ def _simulation_mean_band(cfg: RunConfig) -> Outcome:
 
 def _band_figure(cfg: RunConfig):
     """Mean ± 2 sd over t: theory (noise.moments) vs a stats_only run recorded every step (θ_1)."""
-    from sim import HeavyBall, Quadratic, simulate
+    from optproof.sim import HeavyBall, Quadratic, simulate
 
 
     p, q = _ONE_D, _THREE_D

@@ -6,11 +6,11 @@ change mid-run) on which the implementation and the reference disagree beyond a 
 derived from floating-point arithmetic, and shrinks it to a minimal counterexample.
 ``identify(factory)`` names the conventions (with hyperparameters) an implementation follows.
 """
-from proofs.conformance.check import CheckResult, assert_conforms, check
-from proofs.conformance.identify import Identification, Match, identify
-from proofs.conformance.matrix import conformance_matrix
-from proofs.conformance.reference import Reference
-from proofs.conformance.report import Counterexample
+from optproof.proofs.conformance.check import CheckResult, assert_conforms, check
+from optproof.proofs.conformance.identify import Identification, Match, identify
+from optproof.proofs.conformance.matrix import conformance_matrix
+from optproof.proofs.conformance.reference import Reference
+from optproof.proofs.conformance.report import Counterexample
 
 __all__ = ["Reference", "check", "identify", "assert_conforms", "CheckResult", "Counterexample",
            "Identification", "Match", "conformance_matrix"]

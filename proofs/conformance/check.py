@@ -14,11 +14,11 @@ import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, find, settings
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
-from mathcore.validation import check_int
-from proofs.conformance.reference import Reference
-from proofs.conformance.report import Counterexample
-from proofs.conformance.runner import Factory, execute
-from proofs.strategies import scenarios
+from optproof.mathcore.validation import check_int
+from optproof.proofs.conformance.reference import Reference
+from optproof.proofs.conformance.report import Counterexample
+from optproof.proofs.conformance.runner import Factory, execute
+from optproof.proofs.strategies import scenarios
 
 __all__ = ["CheckResult", "check", "assert_conforms", "factory_name"]
 

@@ -22,10 +22,10 @@ from itertools import product
 
 import numpy as np
 
-from mathcore.validation import check_int
-from proofs.conformance.check import check, factory_name
-from proofs.conformance.reference import Reference
-from proofs.conformance.runner import Factory
+from optproof.mathcore.validation import check_int
+from optproof.proofs.conformance.check import check, factory_name
+from optproof.proofs.conformance.reference import Reference
+from optproof.proofs.conformance.runner import Factory
 
 __all__ = ["Match", "Identification", "identify", "ETA"]
 
@@ -131,7 +131,7 @@ def _fits_probes(observed: dict, ref: Reference) -> bool:
 
 def _reference_factory(ref: Reference) -> Factory:
     """The reference itself as a plain-protocol implementation (used to simulate the probes)."""
-    from mathcore.conventions import init_state, reference_step
+    from optproof.mathcore.conventions import init_state, reference_step
 
     def factory(params):
         theta = [np.asarray(p, np.float64).copy() for p in params]

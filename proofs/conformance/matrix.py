@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import importlib.util
 
-from mathcore.validation import check_int
-from proofs.conformance.check import check
-from proofs.conformance.reference import Reference
+from optproof.mathcore.validation import check_int
+from optproof.proofs.conformance.check import check
+from optproof.proofs.conformance.reference import Reference
 
 __all__ = ["conformance_matrix", "matrix_implementations", "matrix_references"]
 
@@ -27,8 +27,8 @@ def matrix_references() -> dict[str, Reference]:
 
 
 def matrix_implementations() -> dict[str, object]:
-    from proofs import adapters
-    from proofs.faulty import KerasLikeSGD, TorchLikeSGD, _entry
+    from optproof.proofs import adapters
+    from optproof.proofs.faulty import KerasLikeSGD, TorchLikeSGD, _entry
 
     impls = {e.factory.name: e.factory for e in (
         _entry("", TorchLikeSGD, None, momentum=MU), _entry("", KerasLikeSGD, None, momentum=MU))}

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mathcore.conventions import MAGNITUDE, Convention, init_state, reference_step
-from mathcore.validation import check_choice
+from optproof.mathcore.conventions import MAGNITUDE, Convention, init_state, reference_step
+from optproof.mathcore.validation import check_choice
 
 __all__ = ["Reference", "Expected"]
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from proofs.conformance.reference import Reference
-from proofs.conformance.runner import Failure
-from proofs.strategies import Scenario
+from optproof.proofs.conformance.reference import Reference
+from optproof.proofs.conformance.runner import Failure
+from optproof.proofs.strategies import Scenario
 
 __all__ = ["Counterexample"]
 

@@ -18,9 +18,9 @@ from typing import Callable
 
 import numpy as np
 
-from proofs.conformance.reference import Expected, Reference
-from proofs.conformance.tolerance import tolerance
-from proofs.strategies import Scenario
+from optproof.proofs.conformance.reference import Expected, Reference
+from optproof.proofs.conformance.tolerance import tolerance
+from optproof.proofs.strategies import Scenario
 
 __all__ = ["Factory", "Failure", "execute", "SCRIBBLE"]
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mathcore.conventions import OPS_PER_STEP
-from mathcore.validation import check_choice, check_int
+from optproof.mathcore.conventions import OPS_PER_STEP
+from optproof.mathcore.validation import check_choice, check_int
 
 __all__ = ["unit_roundoff", "gamma", "operation_count", "tolerance"]
 

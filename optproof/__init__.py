@@ -1,0 +1,62 @@
+"""optproof: prove, simulate and check what is true of mini-batch SGD and momentum.
+
+The public face.  ``import optproof`` loads nothing heavy: every name below is resolved on first
+use (PEP 562 ``__getattr__``), so a test suite that only needs the optimizer checker never pays
+for SymPy or Numba.
+
+    optproof.check(factory, ref)           does an optimizer follow a momentum convention?
+    optproof.identify(factory)             which conventions does it follow?
+    optproof.assert_conforms(factory, ref) the same, as an assertion for test suites
+    optproof.Reference                     the conventions (pytorch, keras, optax, ema)
+    optproof.adapters                      torch.optim / optax transformations as step functions
+    optproof.simulate(problem, optimizer, sampler, ...)   Numba trajectories
+    optproof.LeastSquares, Quadratic, FiniteSum, SGD, HeavyBall, Sampler   the shared specs
+
+Subpackages: ``optproof.mathcore`` (SymPy closed forms and proofs), ``optproof.sim`` (Numba
+simulators), ``optproof.proofs`` (claim catalog, statistics, checkers, report, CLI).
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.2.0"
+
+# public name -> (module, attribute); attribute None means the module itself
+_LAZY: dict[str, tuple[str, str | None]] = {
+    "check": ("optproof.proofs.conformance", "check"),
+    "identify": ("optproof.proofs.conformance", "identify"),
+    "assert_conforms": ("optproof.proofs.conformance", "assert_conforms"),
+    "Reference": ("optproof.proofs.conformance", "Reference"),
+    "CheckResult": ("optproof.proofs.conformance", "CheckResult"),
+    "Identification": ("optproof.proofs.conformance", "Identification"),
+    "adapters": ("optproof.proofs.adapters", None),
+    "simulate": ("optproof.sim", "simulate"),
+    "SimResult": ("optproof.sim", "SimResult"),
+    "LeastSquares": ("optproof.sim", "LeastSquares"),
+    "Quadratic": ("optproof.sim", "Quadratic"),
+    "FiniteSum": ("optproof.sim", "FiniteSum"),
+    "SGD": ("optproof.sim", "SGD"),
+    "HeavyBall": ("optproof.sim", "HeavyBall"),
+    "Sampler": ("optproof.sim", "Sampler"),
+    "mathcore": ("optproof.mathcore", None),
+    "sim": ("optproof.sim", None),
+    "proofs": ("optproof.proofs", None),
+}
+
+__all__ = sorted(_LAZY) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module, attr = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'optproof' has no attribute {name!r}") from None
+    mod = importlib.import_module(module)
+    value = mod if attr is None else getattr(mod, attr)
+    globals()[name] = value  # resolve once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
