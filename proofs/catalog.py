@@ -9,7 +9,7 @@ A ``Claim`` (ids C1..C9 of MISSION.md) holds ``Check``s of three kinds:
                     (deterministic) or confidence interval (Monte Carlo, see ``proofs.stats``).
 
 Each check is a function ``fn(cfg: RunConfig) -> Outcome``.  Claim modules live in
-``proofs/claims/`` (one per claim) and are listed in ``proofs.claims.CLAIMS``.
+``proofs/claims/cN_<topic>/`` (one package per claim) and are listed in ``proofs.claims.CLAIMS``.
 """
 from __future__ import annotations
 
@@ -94,4 +94,7 @@ class Claim:
     statement: str  # LaTeX
     checks: tuple[Check, ...]
     notes: str = ""
+    # what the claim rests on: "optproof.mathcore.batching:batch_loss_variance" (module:function) and
+    # "tests/test_batching_math.py" (test files); ``optproof list`` prints them, a test checks they exist
+    sources: tuple[str, ...] = ()
 

@@ -1,7 +1,7 @@
 """C2: ``mathcore.cost`` by exact enumeration, the fit on synthetic times, and the catalog in quick mode.
 
 The timing check asserts shape only (rising time per update, falling then flat epoch time, a model that
-explains the minima within 30%) with the tolerances stated in ``proofs.claims.c2_batch_cost``; nothing
+explains the minima within 30%) with the tolerances stated in ``proofs/claims/c2_batch_cost/``; nothing
 here asserts a speed.
 """
 from __future__ import annotations
@@ -80,9 +80,10 @@ def test_proof_holds():
 
 
 def test_catalog_quick_passes():
-    from optproof.proofs.claims import c2_batch_cost as c2
+    from optproof.proofs.claims.c2_batch_cost import CLAIM as c2_claim
+    from optproof.proofs.claims.c2_batch_cost import checks as c2
 
-    assert c2.CLAIM.id == "C2" and {c.kind for c in c2.CHECKS} == {"symbolic", "exact", "simulation"}
+    assert c2_claim.id == "C2" and {c.kind for c in c2.CHECKS} == {"symbolic", "exact", "simulation"}
     for chk in c2.CHECKS:
         assert chk.alpha == 0.0
         run = CheckRun.run(chk, RunConfig(quick=True))

@@ -1,4 +1,4 @@
-"""The C9 quadratic checks (``proofs.claims.c9_quadratic``): all pass with the quick sample sizes,
+"""The C9 quadratic checks (``proofs/claims/c9_momentum/quadratic.py``): all pass with the quick sample sizes,
 declare the false-failure share of their comparisons, and state their power against a 2% theory error."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import pytest
 
 from optproof.proofs.catalog import CheckRun, RunConfig
-from optproof.proofs.claims import c9_quadratic as cq
+from optproof.proofs.claims.c9_momentum import quadratic as cq
 from optproof.proofs.stats import ALPHA_EACH, Comparison
 
 QUICK = RunConfig(quick=True)

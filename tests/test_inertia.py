@@ -15,7 +15,8 @@ import pytest
 
 from optproof.mathcore import inertia as inr
 from optproof.proofs.catalog import RunConfig
-from optproof.proofs.claims import c7_inertia
+from optproof.proofs.claims.c7_inertia import CLAIM
+from optproof.proofs.claims.c7_inertia import checks as c7_inertia
 
 U = 2.0**-53
 
@@ -99,4 +100,4 @@ def test_catalog_checks_pass_quick():
         out = chk.fn(cfg)
         assert out.passed, (chk.name, out.summary)
         assert chk.alpha == 0.0
-    assert c7_inertia.CLAIM.id == "C7" and c7_inertia.CLAIM.checks == c7_inertia.CHECKS
+    assert CLAIM.id == "C7" and CLAIM.checks == c7_inertia.CHECKS

@@ -128,10 +128,11 @@ def test_proofs_hold():
 
 
 def test_catalog_quick_passes_and_declares_alpha():
-    from optproof.proofs.claims import c6_flat_minima as c6
+    from optproof.proofs.claims.c6_flat_minima import CLAIM
+    from optproof.proofs.claims.c6_flat_minima import landscape as c6
 
     assert {c.kind for c in c6.CHECKS} == {"symbolic", "exact", "simulation"}
-    assert c6.CLAIM.id == "C6" and set(c6.CHECKS) <= set(c6.CLAIM.checks)  # plus the real-data checks
+    assert CLAIM.id == "C6" and set(c6.CHECKS) <= set(CLAIM.checks)  # plus the real-data checks
     for chk in c6.CHECKS:
         run = CheckRun.run(chk, RunConfig(quick=True))
         assert run.outcome.passed, (chk.name, run.outcome.summary, run.outcome.numbers.get("traceback"))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from optproof.proofs.catalog import CheckRun, RunConfig
-from optproof.proofs.claims import c6_real_data as c6
+from optproof.proofs.claims.c6_flat_minima import real_data as c6
 from optproof.proofs.datasets import load_digits_split
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from optproof.mathcore import saddle as sd
 from optproof.proofs.catalog import RunConfig
-from optproof.proofs.claims import c3_saddle
+from optproof.proofs.claims.c3_noise_and_saddle import saddle as c3_saddle
 from optproof.proofs.stats import ALPHA_EACH, compare_mean
 
 U = 2.0**-53

@@ -1,11 +1,17 @@
-"""The claim catalog, one module per claim of MISSION.md (ids C1..C9)."""
+"""The claim catalog: one package per claim of MISSION.md (ids C1..C9), assembled here into ``CLAIMS``.
+
+Each package ``proofs/claims/cN_<topic>/`` holds the ``Claim`` record in its ``__init__.py`` and
+its check functions in the modules beside it; ``_common.py`` has the builders they share.
+"""
 from __future__ import annotations
 
-from optproof.proofs.claims import (c1_sampling, c2_batch_cost, c3_noise, c4_batch_gradients, c5_batch_losses,
-                           c6_flat_minima, c7_inertia, c8_gradient_descent, c9_momentum)
+from optproof.proofs.claims import (c1_sampling, c2_batch_cost, c3_noise_and_saddle, c4_batch_gradients,
+                                    c5_batch_losses, c6_flat_minima, c7_inertia, c8_gradient_descent, c9_momentum)
 
-CLAIMS = (c1_sampling.CLAIM, c2_batch_cost.CLAIM, c3_noise.CLAIM, c4_batch_gradients.CLAIM, c5_batch_losses.CLAIM,
-          c6_flat_minima.CLAIM, c7_inertia.CLAIM, c8_gradient_descent.CLAIM, c9_momentum.CLAIM)
+__all__ = ["CLAIMS", "statistical_alpha_total"]
+
+CLAIMS = tuple(pkg.CLAIM for pkg in (c1_sampling, c2_batch_cost, c3_noise_and_saddle, c4_batch_gradients,
+                                     c5_batch_losses, c6_flat_minima, c7_inertia, c8_gradient_descent, c9_momentum))
 
 
 def statistical_alpha_total() -> float:

@@ -5,7 +5,7 @@
     constant gradient: m_t → −η g/(1−λ) (effective step η/(1−λ)), transient λ^t (m_0 − m_∞).
 
 The conventions of real libraries (PyTorch, Keras, optax, EMA) and their conversions are
-checked by ``proofs.claims.c9_conventions`` and merged into this claim.
+checked by ``conventions.py`` beside it and merged into this claim.
 """
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import numpy as np
 import sympy as sp
 
 from optproof.mathcore import momentum as mm
-from optproof.proofs.catalog import Check, Claim, Outcome, RunConfig
-from optproof.proofs.claims._common import by_kind, new_figure, proof_check
+from optproof.proofs.catalog import Check, Outcome, RunConfig
+from optproof.proofs.claims._common import new_figure, proof_check
 
 _STREAM = [Fraction(3), Fraction(-1, 2), Fraction(0), Fraction(7, 5), Fraction(2), Fraction(-9, 4), Fraction(1, 3),
            Fraction(5), Fraction(-2), Fraction(1, 7), Fraction(4), Fraction(0), Fraction(-3, 8), Fraction(6)]
@@ -138,29 +138,10 @@ def _constant_figure(responses, lr):
     return fig
 
 
-def _checks() -> tuple[Check, ...]:
-    from optproof.proofs.claims import c9_conventions, c9_quadratic
-
-    own = (
-        proof_check("closed forms of m_t and theta_t; constant gradient", (
-            mm.prove_velocity_closed_form, mm.prove_position_closed_form, mm.prove_constant_gradient)),
-        Check("exact", "rational recursion vs closed forms", _exact),
-        Check("simulation", "trajectory kernel vs closed form", _kernel_vs_closed_form),
-        Check("simulation", "impulse and constant-gradient response", _stream_response),
-    )
-    return by_kind(own, c9_conventions.CHECKS, c9_quadratic.CHECKS)
-
-
-CLAIM = Claim(
-    id="C9",
-    title="Momentum: a decayed sum of all past gradients",
-    section="2.2",
-    statement=r"m_t = \lambda m_{t-1} - \eta g_t,\ \theta_t = \theta_{t-1} + m_t \;\Rightarrow\; "
-              r"m_t = \lambda^t m_0 - \eta\sum_{k=1}^{t}\lambda^{t-k} g_k,\ "
-              r"m_t \to -\frac{\eta g}{1-\lambda}\ \text{under a constant gradient}",
-    checks=_checks(),
-    notes="Also part of this claim: the conventions of PyTorch, Keras/Sutskever, optax and the EMA form and the "
-          "exact maps between them (docs/conformance.md); heavy ball on quadratics (convergence region, rate, "
-          "critical damping, Polyak's optimum, closed-form trajectories) and its exact moments under additive "
-          "gradient noise.",
+CHECKS: tuple[Check, ...] = (
+    proof_check("closed forms of m_t and theta_t; constant gradient", (
+        mm.prove_velocity_closed_form, mm.prove_position_closed_form, mm.prove_constant_gradient)),
+    Check("exact", "rational recursion vs closed forms", _exact),
+    Check("simulation", "trajectory kernel vs closed form", _kernel_vs_closed_form),
+    Check("simulation", "impulse and constant-gradient response", _stream_response),
 )

@@ -16,7 +16,7 @@ import numpy as np
 
 from optproof.mathcore.batching import epoch_batch_sizes
 from optproof.mathcore.sampling import prove_epoch_partition, prove_uniform_batches
-from optproof.proofs.catalog import Check, Claim, Outcome, RunConfig
+from optproof.proofs.catalog import Check, Outcome, RunConfig
 from optproof.proofs.claims._common import new_figure, proof_check
 from optproof.proofs.stats import ALPHA_EACH, compare
 
@@ -116,15 +116,8 @@ def _simulation(cfg: RunConfig) -> Outcome:
                    numbers, figures=figures)
 
 
-CLAIM = Claim(
-    id="C1",
-    title="Mini-batches, epochs, and reshuffling before every epoch",
-    section="1.1",
-    statement=r"\text{epoch} = \pi(0..N-1)\ \text{cut into}\ \lceil N/B\rceil\ (\text{or}\ \lfloor N/B\rfloor)"
-              r"\ \text{batches};\ \text{each example once per epoch};\ P(\text{batch}=S)=\binom{N}{b}^{-1}",
-    checks=(
-        proof_check("epoch partition and uniform batches", (prove_epoch_partition, prove_uniform_batches)),
-        Check("exact", "all reshuffles of a 6-example epoch", _exact),
-        Check("simulation", "sampler streams of the Numba kernels", _simulation, alpha=2 * ALPHA_EACH),
-    ),
+CHECKS: tuple[Check, ...] = (
+    proof_check("epoch partition and uniform batches", (prove_epoch_partition, prove_uniform_batches)),
+    Check("exact", "all reshuffles of a 6-example epoch", _exact),
+    Check("simulation", "sampler streams of the Numba kernels", _simulation, alpha=2 * ALPHA_EACH),
 )

@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 from optproof.mathcore import cost as cm
-from optproof.proofs.catalog import Check, Claim, Outcome, RunConfig
+from optproof.proofs.catalog import Check, Outcome, RunConfig
 from optproof.proofs.claims._common import new_figure, proof_check
 
 N_DATA, DIM = 4096, 8
@@ -169,15 +169,4 @@ CHECKS: tuple[Check, ...] = (
     proof_check("epoch time, per-example cost and updates per epoch against B", (cm.prove_cost_model,)),
     Check("exact", "updates per epoch, examples seen and the epoch-time bound, enumerated", _exact_counts),
     Check("simulation", "measured wall time per update and per epoch vs the fitted cost model", _simulation_timing),
-)
-
-CLAIM = Claim(
-    id="C2",
-    title="Batches lower the cost per gradient and make an epoch faster",
-    section="1.1",
-    statement=r"E(B) = \lceil N/B\rceil\,(t_0 + c\lceil B/P\rceil) \ge \frac{Nt_0}{B} + \frac{Nc}{P},\ "
-              r"\frac{dE}{dB} < 0",
-    checks=CHECKS,
-    notes="The simulator is serial inside a batch and parallel across trajectories; P is the measured "
-          "trajectory-level speed-up from 1 to 2 threads.",
 )

@@ -5,7 +5,7 @@ crossing step of a length D exactly (checked against the simulator step for step
 ``T_λ(D)/T_0(D) → 1 − λ``.  Bump: a tilted-cosine local minimum of depth Δ on the way down; the
 continuous-time limit ``θ'' + (1−λ)θ' + ηf' = 0`` (energy condition ``½v₀² > ηf(θ_max)`` at leading order)
 predicts which (λ, Δ) roll over, GD never does (``η max f'' ≤ 1``).  The saddle part of C7 (heavy ball
-escapes faster than SGD) is in ``c3_saddle``.
+escapes faster than SGD) is in ``c3_noise_and_saddle/saddle.py``.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import numpy as np
 
 from optproof.mathcore import inertia as inr
 from optproof.mathcore.momentum import positions_error_bound
-from optproof.proofs.catalog import Check, Claim, Outcome, RunConfig
+from optproof.proofs.catalog import Check, Outcome, RunConfig
 from optproof.proofs.claims._common import new_figure, proof_check
 
 # --------------------------------------------------------------------------- potentials (FiniteSum, N = 1)
@@ -249,15 +249,4 @@ CHECKS: tuple[Check, ...] = (
     Check("exact", "rational heavy ball on a slope: closed form and crossing step", _exact_plateau),
     Check("simulation", "plateau crossing step: simulation = exact closed form; ratio -> 1 - lambda", _simulation_plateau),
     Check("simulation", "bump roll-over phase diagram vs theory boundary; GD stuck", _simulation_bump),
-)
-
-CLAIM = Claim(
-    id="C7",
-    title="Momentum adds inertia: it crosses plateaus faster and rolls over small local minima",
-    section="2",
-    statement=r"T_\lambda(D)/T_0(D) \to 1-\lambda\ \text{(terminal velocity}\ \tfrac{\eta g}{1-\lambda});\ "
-              r"\text{heavy ball rolls over a bump iff}\ \tfrac12 v_0^2 \gtrsim \eta f(\theta_{\max});\ "
-              r"\text{GD } (\lambda=0) \text{ stops in it}",
-    checks=CHECKS,
-    notes="The saddle-escape checks (heavy ball escapes a strict saddle faster than SGD) are in c3_saddle.CHECKS.",
 )

@@ -13,7 +13,7 @@ import sympy as sp
 
 from optproof.mathcore import batching as bt
 from optproof.mathcore import minibatch as mb
-from optproof.proofs.catalog import Check, Claim, Outcome, RunConfig
+from optproof.proofs.catalog import Check, Outcome, RunConfig
 from optproof.proofs.claims._common import new_figure, proof_check
 from optproof.proofs.stats import ALPHA_EACH, compare_mean, comparisons_outcome
 
@@ -106,18 +106,10 @@ def _simulation(cfg: RunConfig) -> Outcome:
                               deterministic_ok=ok)
 
 
-CLAIM = Claim(
-    id="C4",
-    title="Each batch has its own loss; where one gradient vanishes another does not",
-    section="1.3",
-    statement=r"L_B(\theta)=\frac{1}{|B|}\sum_{i\in B}\ell_i(\theta),\ \sum_k\frac{b_k}{N}\nabla L_{B_k}=\nabla L,\ "
-              r"\nabla L(\theta^*)=0\Rightarrow \mathbb{E}\|\theta_1-\theta^*\|^2=\eta^2\frac{N-B}{N-1}"
-              r"\frac{\mathrm{tr}\,\Sigma(\theta^*)}{B}",
-    checks=(
-        proof_check("epoch identity, unbiased batch gradients, SGD moves at a stationary point", (
-            bt.prove_epoch_identity, lambda: bt.prove_unbiased(False),
-            lambda: bt.prove_stationary_point_moves(False), lambda: bt.prove_stationary_point_moves(True))),
-        Check("exact", "every batch gradient of a rational least-squares problem at its minimiser", _exact),
-        Check("simulation", "SGD and GD started at the minimiser", _simulation, alpha=3 * ALPHA_EACH),
-    ),
+CHECKS: tuple[Check, ...] = (
+    proof_check("epoch identity, unbiased batch gradients, SGD moves at a stationary point", (
+        bt.prove_epoch_identity, lambda: bt.prove_unbiased(False),
+        lambda: bt.prove_stationary_point_moves(False), lambda: bt.prove_stationary_point_moves(True))),
+    Check("exact", "every batch gradient of a rational least-squares problem at its minimiser", _exact),
+    Check("simulation", "SGD and GD started at the minimiser", _simulation, alpha=3 * ALPHA_EACH),
 )

@@ -21,8 +21,8 @@ import math
 import numpy as np
 
 from optproof.mathcore import landscape as ls
-from optproof.proofs.catalog import Check, Claim, Outcome, RunConfig
-from optproof.proofs.claims._common import by_kind, error_bar, new_figure, proof_check
+from optproof.proofs.catalog import Check, Outcome, RunConfig
+from optproof.proofs.claims._common import error_bar, new_figure, proof_check
 from optproof.proofs.stats import ALPHA_EACH, compare, comparisons_outcome
 
 LAND = dict(h_sharp=16.0, h_flat=1.0, theta_sharp=0.0, theta_flat=2.5, f_sharp=0.0, f_flat=0.1, tau=0.5)
@@ -254,24 +254,4 @@ CHECKS: tuple[Check, ...] = (
     Check("exact", "full batch: zero noise, GD stays in the sharp minimum", _exact_gd),
     Check("simulation", "flat-minimum occupancy and test loss vs batch size", _simulation,
           alpha=N_COMPARISONS * ALPHA_EACH),
-)
-
-def _checks() -> tuple[Check, ...]:
-    from optproof.proofs.claims import c6_real_data
-
-    return by_kind(CHECKS, c6_real_data.CHECKS)
-
-
-CLAIM = Claim(
-    id="C6",
-    title="Small batches find flat minima and generalise better",
-    section="1.4",
-    statement=r"T = \frac{\eta\sigma_B^2}{2(1-\lambda)},\ \sigma_B^2 = \frac{N-B}{(N-1)B}\mathrm{var}(a),\ "
-              r"\frac{P_{flat}}{P_{sharp}} \approx \sqrt{h_s/h_f}\,e^{-(f_f-f_s)/T}",
-    checks=_checks(),
-    notes="Two parts: a synthetic sharp-vs-flat landscape with real mini-batch noise (occupancy and test loss "
-          "against the Fokker-Planck / Laplace / Kramers predictions), and a small MLP on the scikit-learn digits "
-          "data, small batch vs 10% batch over 10 seeds (test accuracy, epsilon-sharpness, top Hessian "
-          "eigenvalue), which runs with optproof report --full. The real-data result is a measured effect with "
-          "its confidence interval, reported whatever its sign.",
 )

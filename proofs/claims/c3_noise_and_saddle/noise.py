@@ -19,8 +19,8 @@ import sympy as sp
 
 from optproof.mathcore import batching as bt
 from optproof.mathcore import minibatch as mb
-from optproof.proofs.catalog import Check, Claim, Outcome, RunConfig
-from optproof.proofs.claims._common import by_kind, error_bar, new_figure, proof_check
+from optproof.proofs.catalog import Check, Outcome, RunConfig
+from optproof.proofs.claims._common import error_bar, new_figure, proof_check
 from optproof.proofs.stats import ALPHA_EACH, compare_mean, comparisons_outcome, critical_z
 
 _X = [[F(1), F(0)], [F(0), F(1)], [F(1), F(1)], [F(2), F(-1)]]
@@ -262,22 +262,4 @@ CHECKS = (
     Check("simulation", "iterate variance against batch size", _simulation_batch_size, alpha=6 * ALPHA_EACH),
     Check("simulation", "epoch reshuffling: negative correlation", _simulation_reshuffle, alpha=4 * ALPHA_EACH),
     Check("simulation", "McCandlish optimal step per batch size", _simulation_optimal_step, alpha=3 * ALPHA_EACH),
-)
-
-def _checks() -> tuple:
-    from optproof.proofs.claims import c3_saddle
-
-    return by_kind(CHECKS, c3_saddle.CHECKS)
-
-
-CLAIM = Claim(
-    id="C3",
-    title="Full batch: exact, stable, stuck at saddles; small batch: noisy, escapes",
-    section="1.2",
-    statement=r"\mathrm{Cov}[\nabla L_B(\theta)] = \frac{N-B}{N-1}\frac{\Sigma(\theta)}{B}\ (=0\ \text{at}\ B=N);\ "
-              r"\text{at a strict saddle GD stays, SGD escapes:}\ \mathbb{E}[y_t^2] = \eta^2 s^2\sum_{n\le t} S_n^2",
-    checks=_checks(),
-    notes="Two parts: the gradient noise that small batches add (exact covariance, iterate moments, the additive "
-          "model's error, McCandlish's noise scale, epoch reshuffling), and the saddle experiment (GD started on "
-          "f = (x^2 - y^2)/2 never moves, SGD and heavy ball escape; escape-time law against B).",
 )

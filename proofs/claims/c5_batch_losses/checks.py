@@ -12,7 +12,7 @@ from itertools import permutations
 import numpy as np
 
 from optproof.mathcore import batching as bt
-from optproof.proofs.catalog import Check, Claim, Outcome, RunConfig
+from optproof.proofs.catalog import Check, Outcome, RunConfig
 from optproof.proofs.claims._common import error_bar, new_figure, proof_check
 from optproof.proofs.stats import ALPHA_EACH, compare_mean, comparisons_outcome
 
@@ -164,21 +164,14 @@ def _simulation_epochs(cfg: RunConfig) -> Outcome:
                               deterministic_ok=ident_err <= bound)
 
 
-CLAIM = Claim(
-    id="C5",
-    title="Mini-batch losses average to the full loss",
-    section="1.3",
-    statement=r"\mathbb{E}[L_B] = L,\ \mathrm{Var}[L_B] = \frac{N-B}{N-1}\frac{\sigma^2}{B}\ "
-              r"(\text{with replacement } \frac{\sigma^2}{B}),\ \sum_k \frac{b_k}{N} L_{B_k} = L",
-    checks=(
-        proof_check("unbiasedness, variance, covariance, epoch identities", (
-            lambda: bt.prove_unbiased(False), lambda: bt.prove_unbiased(True),
-            lambda: bt.prove_variance(False), lambda: bt.prove_variance(True),
-            lambda: bt.prove_gradient_covariance(False), lambda: bt.prove_gradient_covariance(True),
-            bt.prove_epoch_identity, bt.prove_unweighted_bias)),
-        Check("exact", "all batches of a rational data set", _exact_moments),
-        Check("exact", "all reshuffles of a 7-example epoch", _exact_epochs),
-        Check("simulation", "batch-loss mean and variance vs B", _simulation_moments, alpha=14 * ALPHA_EACH),
-        Check("simulation", "unweighted epoch mean and drop_last", _simulation_epochs, alpha=4 * ALPHA_EACH),
-    ),
+CHECKS: tuple[Check, ...] = (
+    proof_check("unbiasedness, variance, covariance, epoch identities", (
+        lambda: bt.prove_unbiased(False), lambda: bt.prove_unbiased(True),
+        lambda: bt.prove_variance(False), lambda: bt.prove_variance(True),
+        lambda: bt.prove_gradient_covariance(False), lambda: bt.prove_gradient_covariance(True),
+        bt.prove_epoch_identity, bt.prove_unweighted_bias)),
+    Check("exact", "all batches of a rational data set", _exact_moments),
+    Check("exact", "all reshuffles of a 7-example epoch", _exact_epochs),
+    Check("simulation", "batch-loss mean and variance vs B", _simulation_moments, alpha=14 * ALPHA_EACH),
+    Check("simulation", "unweighted epoch mean and drop_last", _simulation_epochs, alpha=4 * ALPHA_EACH),
 )

@@ -11,7 +11,7 @@ import numpy as np
 import sympy as sp
 
 from optproof.mathcore import momentum as mm
-from optproof.proofs.catalog import Check, Claim, Outcome, RunConfig
+from optproof.proofs.catalog import Check, Outcome, RunConfig
 from optproof.proofs.claims._common import new_figure, proof_check
 
 _H = [[3, 1], [1, 2]]
@@ -74,14 +74,8 @@ def _simulation(cfg: RunConfig) -> Outcome:
                     "|theta_T - theta*|": float(np.linalg.norm(traj[-1] - th_star))}, figures=figures)
 
 
-CLAIM = Claim(
-    id="C8",
-    title="Vanilla gradient descent stops where the gradient is zero",
-    section="2.1",
-    statement=r"\theta_t = \theta_{t-1} - \eta g_t;\quad g(\theta^*) = 0 \Rightarrow \theta_t = \theta^*\ \forall t",
-    checks=(
-        proof_check("fixed point of GD (and of momentum with m_0 = 0)", (mm.prove_gd_fixed_point,)),
-        Check("exact", "rational GD on a quadratic", _exact),
-        Check("simulation", "Numba GD at and away from the fixed point", _simulation),
-    ),
+CHECKS: tuple[Check, ...] = (
+    proof_check("fixed point of GD (and of momentum with m_0 = 0)", (mm.prove_gd_fixed_point,)),
+    Check("exact", "rational GD on a quadratic", _exact),
+    Check("simulation", "Numba GD at and away from the fixed point", _simulation),
 )
