@@ -27,7 +27,7 @@ import sympy as sp
 
 from optproof.mathcore.proof import Proof, equal
 from optproof.mathcore.sums import sums_equal
-from optproof.mathcore.validation import check_array, check_choice, check_int, check_real, is_symbolic
+from optproof.base.validation import check_array, check_choice, check_int, check_real, is_symbolic
 
 __all__ = [
     "n_examples", "batch_size", "sigma2",

@@ -39,7 +39,7 @@ import numpy as np
 import sympy as sp
 
 from optproof.mathcore.proof import Proof
-from optproof.mathcore.validation import check_choice, check_real
+from optproof.base.validation import check_choice, check_real
 
 __all__ = [
     "FAMILIES",

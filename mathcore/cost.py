@@ -27,7 +27,7 @@ import numpy as np
 import sympy as sp
 
 from optproof.mathcore.proof import Proof
-from optproof.mathcore.validation import check_array, check_choice, check_int, check_real
+from optproof.base.validation import check_array, check_choice, check_int, check_real
 
 __all__ = ["updates_per_epoch", "examples_per_epoch", "update_time", "epoch_time", "time_per_example",
            "best_batch_size", "knee_batch_size", "CostFit", "fit_epoch_times", "prove_cost_model"]

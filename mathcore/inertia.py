@@ -45,7 +45,7 @@ import sympy as sp
 from optproof.mathcore.momentum import effective_lr, eta, lam, t
 from optproof.mathcore.proof import Proof
 from optproof.mathcore.sums import geometric_sum, geometric_sum_branches, geometric_sums_numeric
-from optproof.mathcore.validation import check_int, check_real
+from optproof.base.validation import check_int, check_real
 
 __all__ = [
     "gslope", "plateau_position", "crossing_step", "crossing_bounds",

@@ -57,7 +57,7 @@ import sympy as sp
 from optproof.mathcore.batching import batch_loss_variance, batch_variance_factor
 from optproof.mathcore.noise import stationary_variance, temperature as _noise_temperature  # noqa: F401
 from optproof.mathcore.proof import Proof
-from optproof.mathcore.validation import check_int, check_real
+from optproof.base.validation import check_int, check_real
 
 __all__ = [
     "SoftminWells", "Extremum", "temperature", "batch_noise_variance", "laplace_ratio", "laplace_occupancy",

@@ -69,7 +69,7 @@ from optproof.mathcore.batching import (_centring_steps, batch_size, batch_varia
                                prove_gradient_covariance, prove_unbiased)
 from optproof.mathcore.proof import Proof, equal
 from optproof.mathcore.sums import sums_equal
-from optproof.mathcore.validation import check_array, check_choice, check_int, check_real, is_symbolic
+from optproof.base.validation import check_array, check_choice, check_int, check_real, is_symbolic
 
 __all__ = [
     "IterateMoments", "per_example_gradient_covariance", "gradient_noise_covariance",

@@ -44,7 +44,7 @@ import sympy as sp
 
 from optproof.mathcore.proof import Proof
 from optproof.mathcore.sums import geometric_sum, geometric_sum_branches, geometric_sum_numeric, prove_geometric_sum, sums_equal
-from optproof.mathcore.validation import check_array, check_int, check_real, is_symbolic
+from optproof.base.validation import check_array, check_int, check_real, is_symbolic
 
 __all__ = [
     "t", "k", "s", "eta", "lam", "g", "m0", "theta0",

@@ -27,7 +27,7 @@ import sympy as sp
 from optproof.mathcore.momentum import eta, lam
 from optproof.mathcore.proof import Proof
 from optproof.mathcore.quadratic import converges, h, trajectory, transition_matrix, velocity_trajectory
-from optproof.mathcore.validation import check_array, check_choice, check_int, check_real
+from optproof.base.validation import check_array, check_choice, check_int, check_real
 
 __all__ = [
     "s2", "sigma2", "B",

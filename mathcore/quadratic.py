@@ -34,7 +34,7 @@ import sympy as sp
 
 from optproof.mathcore.momentum import eta, lam, m0, t, theta0
 from optproof.mathcore.proof import Proof
-from optproof.mathcore.validation import check_array, check_int, check_real
+from optproof.base.validation import check_array, check_int, check_real
 
 __all__ = [
     "h", "z",

@@ -36,7 +36,7 @@ from optproof.mathcore.momentum import eta, lam, t
 from optproof.mathcore.noise import s2
 from optproof.mathcore.proof import Proof
 from optproof.mathcore.sums import geometric_sum, geometric_sum_branches, geometric_sums_numeric
-from optproof.mathcore.validation import check_array, check_int, check_real
+from optproof.base.validation import check_array, check_int, check_real
 
 __all__ = [
     "mu", "growth_roots", "second_moment", "sgd_second_moment", "amplitude_variance",

@@ -26,7 +26,7 @@ import numpy as np
 import sympy as sp
 
 from optproof.mathcore.proof import Proof, equal
-from optproof.mathcore.validation import check_int, check_real
+from optproof.base.validation import check_int, check_real
 
 __all__ = [
     "geometric_sum",

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from optproof.mathcore.validation import check_choice
+from optproof.base.validation import check_choice
 from optproof.proofs.conformance.tolerance import DTYPES as _DTYPES  # float32 and float64
 
 __all__ = ["torch", "optax"]

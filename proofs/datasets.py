@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optproof.mathcore.validation import check_int, check_real
+from optproof.base.validation import check_int, check_real
 
 __all__ = ["Split", "load_digits_split"]
 

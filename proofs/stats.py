@@ -25,7 +25,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from optproof.mathcore.validation import check_array, check_real
+from optproof.base.validation import check_array, check_real
 
 __all__ = ["SUITE_ALPHA", "ALPHA_EACH", "Comparison", "compare", "compare_mean", "critical_z", "comparisons_outcome"]
 

@@ -16,7 +16,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from optproof.mathcore.validation import check_int
+from optproof.base.validation import check_int
 
 __all__ = ["Scenario", "SCALES", "LEARNING_RATES", "SHAPES", "arrays", "parameter_lists",
            "lr_schedules", "gradient_streams", "scenarios"]

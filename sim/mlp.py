@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from optproof.mathcore.validation import check_array, check_int
+from optproof.base.validation import check_array, check_int
 from .problems import FiniteSum
 
 __all__ = ["MLPShape", "mlp_kernels", "mlp_problem", "init_params", "unpack", "loss", "loss_grad", "hvp",

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from optproof.mathcore.validation import check_array, check_real
+from optproof.base.validation import check_array, check_real
 
 
 @dataclass(frozen=True)

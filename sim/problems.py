@@ -28,7 +28,7 @@ from typing import Any, Callable
 import numpy as np
 from numba import njit, types
 
-from optproof.mathcore.validation import check_array, check_int, check_real
+from optproof.base.validation import check_array, check_int, check_real
 
 F1 = types.float64[::1]
 LOSS_SIG = types.float64(F1, F1)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from optproof.mathcore.validation import check_choice, check_int
+from optproof.base.validation import check_choice, check_int
 from .rng import SAMPLER_STREAM, counter_of, draw_u64, half32, stream_key, uniform_int32
 
 RESHUFFLE, REPLACEMENT, FIXED, FRESH = 0, 1, 2, 3

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from optproof.mathcore.validation import check_array, check_choice, check_int, check_real
+from optproof.base.validation import check_array, check_choice, check_int, check_real
 from .kernels import get_kernel
 from .optimizers import HeavyBall
 from .problems import PROBLEMS, Quadratic

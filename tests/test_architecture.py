@@ -1,4 +1,5 @@
-"""The layering rules: mathcore is SymPy + NumPy, sim is Numba + NumPy (no SymPy), neither imports proofs."""
+"""The layering rules: optproof.base is NumPy only; mathcore is SymPy + NumPy, sim is Numba + NumPy
+(no SymPy); both may import optproof.base; none of them imports proofs."""
 from __future__ import annotations
 
 import ast
@@ -11,8 +12,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 STDLIB = set(sys.stdlib_module_names)
 ALLOWED = {
-    "mathcore": {"numpy", "sympy", "optproof.mathcore"},
-    "sim": {"numpy", "numba", "optproof.sim", "optproof.mathcore.validation"},
+    "mathcore": {"numpy", "sympy", "optproof.mathcore", "optproof.base"},
+    "sim": {"numpy", "numba", "optproof.sim", "optproof.base"},
+    "optproof/base": {"numpy", "optproof.base"},
 }
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, find, settings
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
-from optproof.mathcore.validation import check_int
+from optproof.base.validation import check_int
 from optproof.proofs.conformance.reference import Reference
 from optproof.proofs.conformance.report import Counterexample
 from optproof.proofs.conformance.runner import Factory, execute

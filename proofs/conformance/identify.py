@@ -22,7 +22,7 @@ from itertools import product
 
 import numpy as np
 
-from optproof.mathcore.validation import check_int
+from optproof.base.validation import check_int
 from optproof.proofs.conformance.check import check, factory_name
 from optproof.proofs.conformance.reference import Reference
 from optproof.proofs.conformance.runner import Factory

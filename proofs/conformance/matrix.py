@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from optproof.mathcore.validation import check_int
+from optproof.base.validation import check_int
 from optproof.proofs.conformance.check import check
 from optproof.proofs.conformance.reference import Reference
 

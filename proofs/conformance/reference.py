@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from optproof.mathcore.conventions import MAGNITUDE, Convention, init_state, reference_step
-from optproof.mathcore.validation import check_choice
+from optproof.base.validation import check_choice
 
 __all__ = ["Reference", "Expected"]
 
