@@ -3,15 +3,20 @@ and the reference disagree, then shrinks it.
 
 Hypothesis is driven programmatically with ``hypothesis.find`` and a ``random.Random(seed)``,
 with no example database, so a check is a deterministic function of ``(factory, ref, seed,
-max_examples)``.
+max_examples)``.  Hypothesis still caches what it reads from local source files; during a check
+that cache lives under the user cache directory (``hypothesis_home()``), never in the working
+directory, unless ``HYPOTHESIS_STORAGE_DIRECTORY`` says otherwise (issue 9, no litter).
 """
 from __future__ import annotations
 
+import os
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, Verbosity, find, settings
+from hypothesis import HealthCheck, Phase, Verbosity, configuration, find, settings
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
 from optproof.base.validation import check_int
@@ -20,7 +25,7 @@ from optproof.proofs.conformance.report import Counterexample
 from optproof.proofs.conformance.runner import Factory, execute
 from optproof.proofs.strategies import scenarios
 
-__all__ = ["CheckResult", "check", "assert_conforms", "factory_name"]
+__all__ = ["CheckResult", "check", "assert_conforms", "factory_name", "hypothesis_home"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,28 @@ def factory_name(factory) -> str:
     return getattr(factory, "name", None) or getattr(factory, "__qualname__", None) or repr(factory)
 
 
+def hypothesis_home() -> Path:
+    """Hypothesis's storage during a check: ``<cache>/hypothesis``, the cache being ``$OPTPROOF_CACHE``
+    or ``$XDG_CACHE_HOME/optproof`` (``~/.cache/optproof``), as for the report's formulas."""
+    root = os.environ.get("OPTPROOF_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "optproof")
+    return Path(root) / "hypothesis"
+
+
+@contextmanager
+def _storage_outside_cwd():
+    """Point Hypothesis's home at ``hypothesis_home()`` for the duration, then restore it."""
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        yield
+        return
+    previous = vars(configuration).get("__hypothesis_home_directory")
+    configuration.set_hypothesis_home_dir(hypothesis_home())
+    try:
+        yield
+    finally:
+        configuration.set_hypothesis_home_dir(previous)
+
+
 def _settings(max_examples: int) -> settings:
     return settings(max_examples=max_examples, database=None, deadline=None, derandomize=False,
                     verbosity=Verbosity.quiet, report_multiple_bugs=False,
@@ -74,7 +101,8 @@ def check(factory: Factory, ref: Reference, max_examples: int = 200, seed: int =
     base = dict(implementation=factory_name(factory), reference=ref, dtype=dtype.name,
                 max_examples=max_examples, seed=seed)
     try:
-        sc = find(strategy, fails, settings=_settings(max_examples), random=random.Random(seed))
+        with _storage_outside_cwd():
+            sc = find(strategy, fails, settings=_settings(max_examples), random=random.Random(seed))
     except (NoSuchExample, Unsatisfiable):
         return CheckResult(True, **base)
     failure = execute(factory, ref, sc, dtype, scribble)
