@@ -107,11 +107,16 @@ def check_array(
 ) -> np.ndarray:
     """Return ``a`` as a C-contiguous array of ``dtype`` after checking rank, shape and finiteness.
 
-    ``shape`` entries that are ``None`` match any length.
+    ``shape`` entries that are ``None`` match any length.  The input must hold real floating-point
+    or integer numbers (``_check_real_kind``): complex, string, boolean and other object arrays
+    are refused rather than converted.
     """
     try:
+        _check_real_kind(name, np.asarray(a))
         arr = np.ascontiguousarray(a, dtype=dtype)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError) as exc:
+        if str(exc).startswith(f"{name} must"):
+            raise
         raise ValueError(f"{name} must be an array of real numbers; got {type(a).__name__}") from None
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
@@ -126,3 +131,17 @@ def check_array(
     if finite and np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must contain only finite values (no NaN or inf)")
     return arr
+
+
+def _check_real_kind(name: str, arr: np.ndarray) -> None:
+    """Raise unless ``arr`` holds real numbers: dtype kind float/int/uint, or an object array whose
+    every entry is a real number (``Fraction``, SymPy ``Rational``: exact inputs)."""
+    kind = arr.dtype.kind
+    if kind in "fiu":
+        return
+    if kind == "O":
+        bad = [v for v in arr.ravel() if isinstance(v, bool) or not isinstance(v, numbers.Real)]
+        if not bad:
+            return
+    what = f"an object array holding {type(bad[0]).__name__}" if kind == "O" else f"dtype {arr.dtype}"
+    raise ValueError(f"{name} must be an array of real floating-point or integer numbers; got {what}")
