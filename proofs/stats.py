@@ -27,7 +27,8 @@ import numpy as np
 
 from optproof.base.validation import check_array, check_real
 
-__all__ = ["SUITE_ALPHA", "ALPHA_EACH", "Comparison", "compare", "compare_mean", "critical_z", "comparisons_outcome"]
+__all__ = ["SUITE_ALPHA", "ALPHA_EACH", "Comparison", "compare", "compare_mean", "critical_z", "comparisons_outcome",
+           "paired_t_interval"]
 
 SUITE_ALPHA = 1e-3
 ALPHA_EACH = 5e-6  # per comparison: 200 comparisons fit in the budget
@@ -129,3 +130,22 @@ def comparisons_outcome(comps: list[Comparison], what: str, extra: dict | None =
     numbers["comparisons"] = [c.as_dict() for c in comps]
     return Outcome(ok, f"{what}: {sum(c.passed for c in comps)}/{len(comps)} comparisons within their interval, "
                        f"max |z| = {worst:.2f}", numbers, list(latex or []), list(figures or []))
+
+
+def paired_t_interval(diff, level: float = 0.95) -> dict:
+    """Mean of paired differences d_s with its two-sided t interval  d̄ ± t_{(1+level)/2, n−1} · s_d/√n.
+
+    Used for measured effects (C6 on real data: small − large batch over seeds), which are reported
+    with their interval whatever their sign and never decide a verdict.  With one difference the
+    standard error and the interval are NaN.
+    """
+    from scipy.stats import t as student_t
+
+    check_real("level", level, 0.0, 1.0, lo_open=True, hi_open=True)
+    x = check_array("diff", diff, ndim=1, finite=False, min_size=1)  # a diverged run gives NaN, kept
+    n = x.size
+    mean = float(x.mean())
+    se = float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    q = float(student_t.ppf(0.5 + level / 2, n - 1)) if n > 1 else math.nan
+    return {"mean": mean, "se": se, "ci": [mean - q * se, mean + q * se], "n": int(n), "level": level,
+            "t quantile": q}

@@ -1,4 +1,4 @@
-"""The C9 quadratic checks (``proofs/claims/c9_momentum/quadratic.py``): all pass with the quick sample sizes,
+"""The C9 quadratic checks (``proofs/claims/c9_momentum/quadratic_*.py``): all pass with the quick sample sizes,
 declare the false-failure share of their comparisons, and state their power against a 2% theory error."""
 from __future__ import annotations
 
@@ -7,15 +7,16 @@ import math
 import pytest
 
 from optproof.proofs.catalog import CheckRun, RunConfig
-from optproof.proofs.claims.c9_momentum import quadratic as cq
+from optproof.proofs.claims.c9_momentum import quadratic_exact, quadratic_noise, quadratic_region
 from optproof.proofs.stats import ALPHA_EACH, Comparison
 
 QUICK = RunConfig(quick=True)
+CHECKS = quadratic_exact.CHECKS + quadratic_region.CHECKS + quadratic_noise.CHECKS
 
 
 @pytest.fixture(scope="module")
 def runs() -> dict[str, CheckRun]:
-    return {chk.name: CheckRun.run(chk, QUICK) for chk in cq.CHECKS}
+    return {chk.name: CheckRun.run(chk, QUICK) for chk in CHECKS}
 
 
 def _comparisons(run: CheckRun) -> list[Comparison]:
@@ -24,28 +25,28 @@ def _comparisons(run: CheckRun) -> list[Comparison]:
 
 
 def test_every_kind_is_present():
-    assert {c.kind for c in cq.CHECKS} == {"symbolic", "exact", "simulation"}
+    assert {c.kind for c in CHECKS} == {"symbolic", "exact", "simulation"}
 
 
-@pytest.mark.parametrize("name", [c.name for c in cq.CHECKS])
+@pytest.mark.parametrize("name", [c.name for c in CHECKS])
 def test_check_passes_quick(runs, name):
     out = runs[name].outcome
     assert out.passed, f"{name}: {out.summary}\n{out.numbers.get('traceback', '')}"
 
 
 def test_declared_alpha_is_comparisons_times_alpha_each(runs):
-    for chk in cq.CHECKS:
+    for chk in CHECKS:
         comps = _comparisons(runs[chk.name])
         assert math.isclose(chk.alpha, len(comps) * ALPHA_EACH, rel_tol=1e-12, abs_tol=0.0), chk.name
         assert all(c.alpha == ALPHA_EACH for c in comps), chk.name
-    assert cq.N_COMPARISONS == {"mean_band": 19, "stationary": 6}
+    assert quadratic_noise.N_COMPARISONS == {"mean_band": 19, "stationary": 6}
 
 
 def test_power_against_a_2_percent_theory_error(runs):
     """Each comparison either flags a ±2% error in its theory value (quick sizes) or states that its
     smallest detectable relative error exceeds 2% (the report's power table)."""
     rows = []
-    for chk in cq.CHECKS:
+    for chk in CHECKS:
         for c in _comparisons(runs[chk.name]):
             assert c.theory != 0.0, c.name
             flagged = c.flags_relative_error(0.02)
@@ -53,7 +54,7 @@ def test_power_against_a_2_percent_theory_error(runs):
             assert flagged or c.detectable_relative_error > 0.02, (c.name, c.detectable_relative_error)
             stated = runs[chk.name].outcome.numbers["comparisons"]
             assert any(s["name"] == c.name and s["flags_2pct_error"] == flagged for s in stated)
-    assert len(rows) == sum(cq.N_COMPARISONS.values())
+    assert len(rows) == sum(quadratic_noise.N_COMPARISONS.values())
     print("\n".join(f"{n}: flags 2%: {f}; detectable relative error {d:.3g}" for n, f, d in rows))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optproof.proofs.claims.c6_flat_minima import real_data as c6
+from optproof.proofs.claims.c6_flat_minima import mlp_machinery as c6
 from optproof.sim import mlp
 
 

@@ -1,11 +1,11 @@
-"""C6 (seed 1.4), synthetic part: small batches end in the flat minimum, large ones stay in the sharp one.
+"""C6 (seed 1.4): small batches end in flat minima and generalise better (synthetic landscape; digits MLP).
 
-This package holds the claim record only; its checks live in ``landscape.py``, ``real_data.py``."""
+This package holds the claim record only; its checks live in ``landscape.py``, ``mlp_machinery.py``, ``real_data.py``."""
 from __future__ import annotations
 
 from optproof.proofs.catalog import Claim
 from optproof.proofs.claims._common import by_kind
-from optproof.proofs.claims.c6_flat_minima import landscape, real_data
+from optproof.proofs.claims.c6_flat_minima import landscape, mlp_machinery, real_data
 
 __all__ = ["CLAIM"]
 
@@ -15,7 +15,7 @@ CLAIM = Claim(
     section="1.4",
     statement=r"T = \frac{\eta\sigma_B^2}{2(1-\lambda)},\ \sigma_B^2 = \frac{N-B}{(N-1)B}\mathrm{var}(a),\ "
               r"\frac{P_{flat}}{P_{sharp}} \approx \sqrt{h_s/h_f}\,e^{-(f_f-f_s)/T}",
-    checks=by_kind(landscape.CHECKS, real_data.CHECKS),
+    checks=by_kind(landscape.CHECKS, mlp_machinery.CHECKS, real_data.CHECKS),
     notes="Two parts: a synthetic sharp-vs-flat landscape with real mini-batch noise (occupancy and test loss "
           "against the Fokker-Planck / Laplace / Kramers predictions), and a small MLP on the scikit-learn digits "
           "data, small batch vs 10% batch over 10 seeds (test accuracy, epsilon-sharpness, top Hessian "
