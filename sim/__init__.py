@@ -4,6 +4,8 @@ Modules: ``rng`` (counter-based SplitMix64 streams), ``samplers`` (data-loader s
 ``problems`` (least squares, quadratic, generic finite sum), ``optimizers`` (heavy ball, SGD,
 gradient-stream kernel), ``kernels`` (the parallel trajectory kernel), ``stats`` (order-fixed
 mean/variance), ``simulate`` (entry point), ``reference`` (plain NumPy/Python reference).
+The specs (``LeastSquares``, ``Quadratic``, ``FiniteSum``, ``HeavyBall``, ``SGD``, ``Sampler``) are
+defined once in ``optproof.base.specs``, shared with mathcore's exact theory, and re-exported here.
 """
 from __future__ import annotations
 

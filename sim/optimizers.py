@@ -5,33 +5,19 @@
 SGD / GD is λ = 0 (then m_t = −η g_t and θ_t = θ_{t−1} − η g_t bitwise, since a + (−b) = a − b
 in IEEE arithmetic).  ``heavy_ball_stream`` runs the recursion on a given gradient stream
 g_1..g_T, for comparison with the closed form m_t = λ^t m_0 − η Σ_{k=1}^t λ^{t−k} g_k.
+The specs ``HeavyBall`` / ``SGD`` are defined in ``optproof.base.specs`` and re-exported here.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numba import njit
 
-from optproof.base.validation import check_array, check_real
+from optproof.base.specs import SGD, HeavyBall
+from optproof.base.validation import check_array
 
-
-@dataclass(frozen=True)
-class HeavyBall:
-    """Heavy ball with learning rate ``lr`` η > 0 and ``momentum`` λ ∈ [0, 1]."""
-
-    lr: float
-    momentum: float = 0.0
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "lr", check_real("lr", self.lr, 0.0, None, lo_open=True))
-        object.__setattr__(self, "momentum", check_real("momentum", self.momentum, 0.0, 1.0))
-
-
-def SGD(lr: float) -> HeavyBall:
-    """Plain (stochastic) gradient descent θ_t = θ_{t−1} − η g_t, i.e. ``HeavyBall(lr, 0.0)``."""
-    return HeavyBall(lr, 0.0)
+__all__ = ["HeavyBall", "SGD", "hb_step", "heavy_ball_stream"]
 
 
 @njit(cache=True)

@@ -1,5 +1,9 @@
 """Objectives the simulator can run, encoded as arrays + an integer code (cache-friendly Numba).
 
+The specs themselves (``LeastSquares``, ``Quadratic``, ``FiniteSum``) are defined once in
+``optproof.base.specs`` and re-exported here; this module adds their kernel encoding ``pack``
+and the compiled ``FiniteSum`` kernels (``compiled``, cached per user function).
+
 - ``LeastSquares(X, y)``: ℓ_i(θ) = ½(x_iᵀθ − y_i)², L = (1/N)Σ ℓ_i.  With ``gram=True`` (default)
   the full loss uses the precomputed G = XᵀX/N, h = Xᵀy/N, c = yᵀy/(2N):
   L(θ) = Σ_j θ_j(½(Gθ)_j − h_j) + c, O(d²) instead of O(Nd); its absolute rounding error is
@@ -28,7 +32,12 @@ from typing import Any, Callable
 import numpy as np
 from numba import njit, types
 
-from optproof.base.validation import check_array, check_int, check_real
+from optproof.base.specs import PROBLEMS, FiniteSum, LeastSquares, Quadratic, noise_factor
+
+__all__ = [
+    "LeastSquares", "Quadratic", "FiniteSum", "PROBLEMS", "noise_factor", "Packed", "pack", "compiled",
+    "batch_mean", "lsq_loss", "quad_eval", "fsum_batch", "fsum_loss",
+]
 
 F1 = types.float64[::1]
 LOSS_SIG = types.float64(F1, F1)
@@ -70,96 +79,41 @@ class Packed:
         return self.A.shape[0]
 
 
-class LeastSquares:
-    """ℓ_i(θ) = ½(x_iᵀθ − y_i)², L(θ) = (1/N)Σℓ_i; see the module docstring for ``gram``."""
-
-    def __init__(self, X: Any, y: Any, gram: bool = True) -> None:
-        self.X = check_array("X", X, ndim=2, min_size=1)
-        self.y = check_array("y", y, shape=(self.X.shape[0],))
-        self.gram = bool(gram)
-        n = self.X.shape[0]
-        self.G = np.ascontiguousarray(self.X.T @ self.X / n)
-        self.h = np.ascontiguousarray(self.X.T @ self.y / n)
-        self.c = float(self.y @ self.y / (2 * n))
-
-    def pack(self) -> Packed:
-        code = LSQ_GRAM if self.gram else LSQ_EXACT
-        return Packed(code, self.X, self.y, self.G, self.h, self.c, 0.0, self.X.shape[1])
-
-
-def _symmetric(name: str, M: Any, d: int | None = None) -> np.ndarray:
-    M = check_array(name, M, ndim=2, min_size=1)
-    d = M.shape[0] if d is None else d
-    check_array(name, M, shape=(d, d))
-    if not np.allclose(M, M.T, rtol=1e-12, atol=0.0):
-        raise ValueError(f"{name} must be symmetric ({name} == {name}.T up to rtol 1e-12)")
-    return np.ascontiguousarray((M + M.T) / 2)
-
-
-def noise_factor(C: np.ndarray) -> np.ndarray:
-    """F with F Fᵀ = C for symmetric C: Cholesky if C is positive definite, else V·diag(√w).
-
-    Raises ValueError (naming ``noise_cov``) when an eigenvalue of C is below −1e-12·max|eig|.
-    """
-    w, V = np.linalg.eigh(C)
-    scale = max(float(np.abs(w).max()), np.finfo(float).tiny)
-    if w.min() < -1e-12 * scale:
-        raise ValueError(f"noise_cov must be symmetric positive semi-definite (eigenvalues >= 0); "
-                         f"got smallest eigenvalue {w.min():.3g}")
-    if w.min() > 1e-12 * scale:
-        try:
-            return np.ascontiguousarray(np.linalg.cholesky(C))
-        except np.linalg.LinAlgError:
-            pass
-    return np.ascontiguousarray(V * np.sqrt(np.clip(w, 0.0, None)))
-
-
-class Quadratic:
-    """f(θ) = ½θᵀHθ − bᵀθ with H symmetric; gradient Hθ − b, plus σ·N(0, I) if ``noise_std`` σ > 0
-    or N(0, C) if ``noise_cov`` C (symmetric PSD, may be singular) is given (not both)."""
-
-    def __init__(self, H: Any, b: Any = None, noise_std: float = 0.0, noise_cov: Any = None) -> None:
-        self.H = _symmetric("H", H)
-        d = self.H.shape[0]
-        self.b = np.zeros(d) if b is None else check_array("b", b, shape=(d,))
-        self.noise_std = check_real("noise_std", noise_std, 0.0, None)
-        self.noise_cov = None if noise_cov is None else _symmetric("noise_cov", noise_cov, d)
-        if self.noise_cov is not None and self.noise_std > 0:
-            raise ValueError("noise_std must be 0 when noise_cov is given (noise_std σ means noise_cov = σ²·I)")
-        self.noise_factor = None if self.noise_cov is None else noise_factor(self.noise_cov)
-
-    def pack(self) -> Packed:
-        d = self.H.shape[0]
-        F = np.zeros((0, 0)) if self.noise_factor is None else self.noise_factor
-        return Packed(QUAD, np.zeros((1, d)), np.zeros(1), self.H, self.b, 0.0, self.noise_std, d, noise_factor=F)
-
-
-def _compiled(name: str, f: Callable, sig) -> Any:
-    if not callable(f):
-        raise ValueError(f"{name} must be a callable (an @njit function or a plain Python function)")
+def _compiled(f: Callable, sig) -> Any:
+    """``f`` compiled with the explicit signature ``sig``, once per Python function (cached)."""
     py = getattr(f, "py_func", f)
-    return njit(sig, cache=False)(py)
+    key = (py, str(sig))
+    if key not in _COMPILED:
+        _COMPILED[key] = njit(sig, cache=False)(py)
+    return _COMPILED[key]
 
 
-class FiniteSum:
-    """L(θ) = (1/N)Σ_i loss(θ, data[i]); ``grad(θ, data[i], out)`` adds ∇ℓ_i(θ) to ``out``.
+_COMPILED: dict[tuple[Callable, str], Any] = {}
 
-    ``loss``/``grad`` may be Python functions or ``@njit`` dispatchers; they are compiled with
-    LOSS_SIG = float64(float64[::1], float64[::1]) and GRAD_SIG = void(float64[::1] ×3).
-    """
 
-    def __init__(self, loss: Callable, grad: Callable, data: Any, dim: int) -> None:
-        self.data = check_array("data", data, ndim=2, min_size=1)
-        self.dim = check_int("dim", dim, 1, None)
-        self.loss = _compiled("loss", loss, LOSS_SIG)
-        self.grad = _compiled("grad", grad, GRAD_SIG)
+def compiled(problem: FiniteSum) -> tuple[Any, Any]:
+    """(loss, grad) of a ``FiniteSum`` compiled with LOSS_SIG / GRAD_SIG; a new FiniteSum with the
+    same functions reuses the compiled kernels."""
+    return _compiled(problem.loss, LOSS_SIG), _compiled(problem.grad, GRAD_SIG)
 
-    def pack(self) -> Packed:
+
+def pack(problem: Any) -> Packed:
+    """The kernel encoding of a problem spec (``optproof.base.specs``)."""
+    if isinstance(problem, LeastSquares):
+        code = LSQ_GRAM if problem.gram else LSQ_EXACT
+        return Packed(code, problem.X, problem.y, problem.G, problem.h, problem.c, 0.0, problem.X.shape[1])
+    if isinstance(problem, Quadratic):
+        d = problem.H.shape[0]
+        F = np.zeros((0, 0)) if problem.noise_factor is None else problem.noise_factor
+        return Packed(QUAD, np.zeros((1, d)), np.zeros(1), problem.H, problem.b, 0.0, problem.noise_std, d,
+                      noise_factor=F)
+    if isinstance(problem, FiniteSum):
+        loss, grad = compiled(problem)
         z = np.zeros((1, 1))
-        return Packed(FSUM, self.data, np.zeros(1), z, np.zeros(1), 0.0, 0.0, self.dim, self.loss, self.grad)
+        return Packed(FSUM, problem.data, np.zeros(1), z, np.zeros(1), 0.0, 0.0, problem.dim, loss, grad)
+    raise ValueError(f"problem must be one of {', '.join(p.__name__ for p in PROBLEMS)}; got {type(problem).__name__}")
 
 
-PROBLEMS = (LeastSquares, Quadratic, FiniteSum)
 
 
 @njit(cache=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .problems import FSUM, LSQ_GRAM, QUAD, Packed
+from .problems import FSUM, LSQ_GRAM, QUAD, Packed, pack
 
 MASK = (1 << 64) - 1
 GAMMA = 0x9E3779B97F4A7C15
@@ -142,7 +142,7 @@ def heavy_ball(grads: Any, lr: float, lam: float, theta0: Any, m0: Any) -> tuple
 def simulate_reference(problem: Any, optimizer: Any, sampler: Any, *, n_traj: int, n_steps: int, seed: int = 0,
                        theta0: Any = None, m0: Any = None, every: int = 1, threshold: float = 1e100) -> dict:
     """Per-trajectory records {name: (n_traj, n_rec[, d])} and ``diverged_step`` like ``simulate``."""
-    pk = problem.pack()
+    pk = pack(problem)
     d, n = pk.dim, pk.n
     kind, B, drop = ("fixed", 1, False) if sampler is None else (sampler.kind, sampler.batch_size, sampler.drop_last)
     S = n // B if drop else -(-n // B)

@@ -16,58 +16,19 @@ An epoch is an index sequence ``order`` of length N cut into consecutive slices 
 
 Steps per epoch S = ceil(N/B) with ``drop_last=False`` (the last batch has N − (S−1)B examples)
 and floor(N/B) with ``drop_last=True`` (the short tail is dropped) — for all kinds ("fresh" batches
-are never short).  ``batch_indices`` gives the exact batch of any (seed, trajectory, step).
+are never short).  ``batch_indices`` gives the exact batch of any (seed, trajectory, step).  The ``Sampler`` spec
+and its kind codes live in ``optproof.base.specs``; this module holds the kernels that draw.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
 
-from optproof.base.validation import check_choice, check_int
+from optproof.base.specs import MAX_N, SAMPLER_KINDS, Sampler, check_n
+from optproof.base.validation import check_int
 from .rng import SAMPLER_STREAM, counter_of, draw_u64, half32, stream_key, uniform_int32
 
-RESHUFFLE, REPLACEMENT, FIXED, FRESH = 0, 1, 2, 3
-SAMPLER_KINDS = {"reshuffle": RESHUFFLE, "replacement": REPLACEMENT, "fixed": FIXED, "fresh": FRESH}
-MAX_N = 1 << 31  # < 2^32: bounded draws use 32-bit halves
-
-
-@dataclass(frozen=True)
-class Sampler:
-    """How mini-batches are drawn: ``kind`` in SAMPLER_KINDS, ``batch_size`` B ≥ 1, ``drop_last``."""
-
-    kind: str = "reshuffle"
-    batch_size: int = 1
-    drop_last: bool = False
-
-    def __post_init__(self) -> None:
-        check_choice("sampler", self.kind, tuple(SAMPLER_KINDS))
-        object.__setattr__(self, "batch_size", check_int("batch_size", self.batch_size, 1, MAX_N))
-        check_choice("drop_last", self.drop_last, (False, True))
-        object.__setattr__(self, "drop_last", bool(self.drop_last))
-
-    @property
-    def code(self) -> int:
-        return SAMPLER_KINDS[self.kind]
-
-    def steps_per_epoch(self, n: int) -> int:
-        """S = floor(N/B) if drop_last else ceil(N/B)."""
-        return steps_per_epoch(check_n(n, self.batch_size), self.batch_size, self.drop_last)
-
-    def batch_sizes(self, n: int) -> np.ndarray:
-        """Sizes of the S batches of one epoch (all B except possibly the last; all B for "fresh")."""
-        s = self.steps_per_epoch(n)
-        if self.kind == "fresh":
-            return np.full(s, self.batch_size, dtype=np.int64)
-        return np.minimum(n - self.batch_size * np.arange(s), self.batch_size).astype(np.int64)
-
-
-def check_n(n: int, batch_size: int) -> int:
-    """Validate the data-set size N and that ``batch_size`` lies in [1, N]."""
-    n = check_int("N", n, 1, MAX_N)
-    check_int("batch_size", batch_size, 1, n)
-    return n
+RESHUFFLE, REPLACEMENT, FIXED, FRESH = (SAMPLER_KINDS[k] for k in ("reshuffle", "replacement", "fixed", "fresh"))
 
 
 @njit(cache=True)

@@ -16,7 +16,7 @@ import numpy as np
 from optproof.base.validation import check_array, check_choice, check_int, check_real
 from .kernels import get_kernel
 from .optimizers import HeavyBall
-from .problems import PROBLEMS, Quadratic
+from .problems import PROBLEMS, Quadratic, pack
 from .samplers import FIXED, FRESH, Sampler, check_n, steps_per_epoch
 from .stats import RunningStats
 
@@ -164,7 +164,7 @@ def simulate(
     value is not finite; it stops there and is excluded from the statistics from then on.
     """
     _check_setup(problem, optimizer, sampler, record, n_traj, chunk, seed, diverge_threshold, cov, joint_cov)
-    pk = problem.pack()
+    pk = pack(problem)
     if sampler is None:
         samp, B, drop_last = FIXED, 1, False
     else:

@@ -20,7 +20,14 @@ __all__ = [
     "check_int",
     "check_choice",
     "check_array",
+    "check_momentum",
+    "MOMENTUM_RANGE",
 ]
+
+# The one rule for the momentum coefficient lambda (sim.HeavyBall, conformance Reference/Convention,
+# the CLI): the closed interval [0, 1].  lambda = 1 is allowed everywhere: it is a proven branch of
+# the closed forms (m_t = m_0 - eta sum_k g_k, C9), and torch.optim.SGD accepts it too.
+MOMENTUM_RANGE = (0.0, 1.0)
 
 
 def is_symbolic(x: Any) -> bool:
@@ -85,6 +92,11 @@ def check_int(name: str, x: Any, lo: int | None = None, hi: int | None = None, *
     if not ok or (lo is not None and int(x) < lo) or (hi is not None and int(x) > hi):
         raise ValueError(f"{name} must be an integer in {rng}; got {x!r}")
     return int(x)
+
+
+def check_momentum(x: Any, name: str = "momentum") -> float:
+    """Return the momentum coefficient ``x`` as a float after checking it is in ``MOMENTUM_RANGE`` = [0, 1]."""
+    return check_real(name, x, *MOMENTUM_RANGE)
 
 
 def check_choice(name: str, x: Any, choices: Iterable[Any]):
