@@ -39,7 +39,7 @@ import numpy as np
 import sympy as sp
 
 from optproof.mathcore.proof import Proof
-from optproof.base.validation import check_choice, check_real
+from optproof.base.validation import check_choice, check_momentum, check_real
 
 __all__ = [
     "FAMILIES",
@@ -83,13 +83,13 @@ class Convention:
 
     def __post_init__(self) -> None:
         check_choice("family", self.family, FAMILIES)
-        check_real("momentum", self.momentum, 0.0, 1.0, hi_open=True)
+        check_momentum(self.momentum)
         check_real("dampening", self.dampening, 0.0, 1.0)
         check_real("weight_decay", self.weight_decay, 0.0)
         check_choice("nesterov", self.nesterov, (True, False))
         check_choice("maximize", self.maximize, (True, False))
         if self.nesterov and (self.momentum == 0 or self.dampening != 0):
-            raise ValueError("nesterov must be False unless momentum is in (0, 1) and dampening is 0; "
+            raise ValueError("nesterov must be False unless momentum is in (0, 1] and dampening is 0; "
                              f"got momentum={self.momentum}, dampening={self.dampening}")
         if self.family != "pytorch" and (self.dampening or self.maximize):
             raise ValueError(f"dampening and maximize must be 0/False for family {self.family!r}")

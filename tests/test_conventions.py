@@ -82,7 +82,7 @@ def test_magnitude_mode_bounds_values():
 
 @pytest.mark.parametrize("kwargs, match", [
     (dict(family="sgd"), "family"),
-    (dict(family="pytorch", momentum=1.0), "momentum"),
+    (dict(family="pytorch", momentum=1.5), "momentum"),
     (dict(family="pytorch", momentum=0.0, nesterov=True), "nesterov"),
     (dict(family="keras", momentum=0.9, dampening=0.1), "dampening"),
     (dict(family="ema", momentum=0.9, weight_decay=0.1), "weight_decay"),

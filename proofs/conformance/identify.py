@@ -22,7 +22,7 @@ from itertools import product
 
 import numpy as np
 
-from optproof.base.validation import check_int
+from optproof.base.validation import MOMENTUM_RANGE, check_int
 from optproof.proofs.conformance.check import check, factory_name
 from optproof.proofs.conformance.reference import Reference
 from optproof.proofs.conformance.runner import Factory
@@ -102,7 +102,8 @@ def _roundings(x: float, lo: float = 0.0, hi: float = 1.0) -> list[float]:
 
 def _candidates(est: dict) -> list[Reference]:
     """Every family with the estimated hyperparameters (and their short-decimal roundings)."""
-    mus = _roundings(est["momentum"]) if abs(est["momentum"]) > 1e-9 else [0.0]
+    lo, hi = MOMENTUM_RANGE  # closed: momentum 1 is a candidate too
+    mus = _roundings(est["momentum"], lo, hi + 1e-12) if abs(est["momentum"]) > 1e-9 else [0.0]
     taus = [0.0] + _roundings(est["dampening"], 1e-9, 1.0 + 1e-12)
     miss, maximize = est["missing"], est["maximize"]
     refs = []
