@@ -6,18 +6,50 @@
                                        all three kinds of check; writes DIR/index.html and results.json
     optproof check / identify ...      the optimizer conformance checker (see docs/conformance.md)
 
-Exit status: 0 when every selected check passes, 1 when a claim fails, 2 for bad arguments.
+Exit status: 0 when no selected claim fails or errs (skipped checks are said plainly, "k skipped"),
+1 when a claim fails or errs, 2 for bad arguments (``optproof: error: ...``).  The run seed defaults
+to the ``OPTPROOF_SEED`` environment variable when it is set, else 0.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from optproof.proofs import cli_conformance
 from optproof.proofs.catalog import KINDS, RunConfig
 
-__all__ = ["main"]
+__all__ = ["main", "default_seed"]
+
+
+class UsageError(Exception):
+    """A bad argument: ``main`` prints ``optproof: error: <message>`` and exits 2."""
+
+
+class UsageExit(SystemExit):
+    """``SystemExit`` with code 2 whose text is the usage message (what callers of ``main`` catch)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(2)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def default_seed() -> int:
+    """The run seed when ``--seed`` is absent: ``$OPTPROOF_SEED`` if set (an integer >= 0), else 0."""
+    raw = os.environ.get("OPTPROOF_SEED", "").strip()
+    if not raw:
+        return 0
+    try:
+        seed = int(raw)
+    except ValueError:
+        seed = -1
+    if seed < 0:
+        raise UsageError(f"OPTPROOF_SEED must be an integer >= 0; got {raw!r}")
+    return seed
 
 
 def _select(spec: str | None):
@@ -29,27 +61,37 @@ def _select(spec: str | None):
     known = {c.id for c in CLAIMS}
     unknown = [w for w in wanted if w not in known]
     if unknown:
-        raise SystemExit(f"optproof: --claims must name claims among {', '.join(sorted(known))}; got {', '.join(unknown)}")
+        raise UsageError(f"--claims must name claims among {', '.join(sorted(known))}; got {', '.join(unknown)}")
     return [c for c in CLAIMS if c.id in wanted]
 
 
 def _table(results, kinds) -> str:
-    lines = [f"{'claim':<6} {'kind':<11} {'result':<6} {'time':>7}  check / summary"]
+    from optproof.proofs.runner import summary_line
+
+    lines = [f"{'claim':<6} {'kind':<11} {'status':<8} {'time':>7}  check / summary"]
     for res in results:
         for run in res.runs:
-            mark = "pass" if run.outcome.passed else "FAIL"
-            lines.append(f"{res.claim.id:<6} {run.check.kind:<11} {mark:<6} {run.seconds:6.2f}s  "
+            mark = run.status.upper() if run.status in ("fail", "error") else run.status
+            lines.append(f"{res.claim.id:<6} {run.check.kind:<11} {mark:<8} {run.seconds:6.2f}s  "
                          f"{run.check.name}: {run.outcome.summary}")
-    n_ok = sum(r.passed for r in results)
-    lines.append(f"{n_ok}/{len(results)} claims pass ({', '.join(kinds)} checks)")
+    lines.append(f"{summary_line(results)} [{', '.join(kinds)} checks]")
     return "\n".join(lines)
 
 
 def _cmd_list(args) -> int:
+    from optproof.proofs.sources import implementation
+
     for c in _select(args.claims):
         print(f"{c.id} (seed §{c.section}) {c.title}")
         for chk in c.checks:
             print(f"    {chk.kind:<11} {chk.name}")
+            print(f"    {'':<11}   implemented by {implementation(chk)}")
+        tests = [s for s in c.sources if s.startswith("tests/")]
+        code = [s for s in c.sources if not s.startswith("tests/")]
+        if code:
+            print(f"    rests on:  {', '.join(code)}")
+        if tests:
+            print(f"    tested by: {', '.join(tests)}")
     return 0
 
 
@@ -57,31 +99,46 @@ def _cmd_prove(args) -> int:
     from optproof.proofs.runner import run_claims
 
     kinds = ("symbolic", "exact")
-    results = run_claims(_select(args.claims), RunConfig(quick=True, seed=args.seed), kinds,
+    from optproof.proofs.runner import exit_code
+
+    results = run_claims(_select(args.claims), RunConfig(quick=True, seed=_seed(args)), kinds,
                          progress=not args.no_progress)
     print(_table(results, kinds))
-    return 0 if all(r.passed for r in results) else 1
+    return exit_code(results)
 
 
 def _cmd_report(args) -> int:
-    from optproof.proofs.report import write_report
-    from optproof.proofs.runner import run_claims
-
     if args.quick and args.full:
-        raise SystemExit("optproof: --quick and --full exclude each other")
-    cfg = RunConfig(quick=args.quick, full=args.full, seed=args.seed, make_figures=True)
-    results = run_claims(_select(args.claims), cfg, KINDS, progress=not args.no_progress)
+        raise UsageError("--quick and --full exclude each other")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out must name a directory (it is created if missing); {str(out)!r} is a file")
+    claims = _select(args.claims)
+    cfg = RunConfig(quick=args.quick, full=args.full, seed=_seed(args), make_figures=True)
+    from optproof.proofs.report import write_report
+    from optproof.proofs.runner import exit_code, run_claims
+
+    results = run_claims(claims, cfg, KINDS, progress=not args.no_progress)
     matrix = None
     if not args.no_conformance:
         from optproof.proofs.conformance import conformance_matrix
 
         if not args.no_progress:
             print("conformance matrix: installed implementations x conventions ...", file=sys.stderr)
-        matrix = conformance_matrix(max_examples=5 if args.quick else 100, seed=args.seed)
-    doc = write_report(results, cfg, Path(args.out), matrix)
+        matrix = conformance_matrix(max_examples=5 if args.quick else 100, seed=cfg.seed)
+    write_report(results, cfg, out, matrix)
     print(_table(results, KINDS))
-    print(f"report: {Path(args.out) / 'index.html'}  data: {Path(args.out) / 'results.json'}")
-    return 0 if doc["status"] == "pass" else 1
+    print(f"report: {out / 'index.html'}  data: {out / 'results.json'}")
+    return exit_code(results)
+
+
+def _seed(args) -> int:
+    """``--seed`` when given, else ``default_seed()`` (``$OPTPROOF_SEED`` or 0)."""
+    if args.seed is None:
+        return default_seed()
+    if args.seed < 0:
+        raise UsageError(f"--seed must be an integer >= 0; got {args.seed}")
+    return args.seed
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,7 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(sp):
         sp.add_argument("--claims", help="comma-separated claim ids (default: all)")
-        sp.add_argument("--seed", type=int, default=0, help="the run's fixed seed (default 0)")
+        sp.add_argument("--seed", type=int, default=None,
+                        help="the run's fixed seed (default: $OPTPROOF_SEED if set, else 0)")
         sp.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
     sp = sub.add_parser("list", help="list the claims and their checks")
@@ -113,8 +171,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except UsageError as exc:
+        print(f"optproof: error: {exc}", file=sys.stderr)
+        raise UsageExit(str(exc)) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,18 +22,25 @@ def proof_check(name: str, provers: Iterable[Callable[[], object]]) -> Check:
             for p in proofs]}
         return Outcome(all(held), f"{sum(held)}/{len(held)} proofs hold for symbolic arguments", numbers, latex)
 
+    run.provers = provers  # what ``optproof list`` names as the implementation (proofs.sources)
     return Check("symbolic", name, run)
 
 
-def new_figure(width: float = 5.5, height: float = 3.6, ncols: int = 1):
-    """A fresh matplotlib figure and its axes (``ncols`` side by side) on the non-interactive Agg backend."""
+def new_figure(width: float = 9.6, height: float = 3.6, ncols: int = 1):
+    """A fresh full-width matplotlib figure on the Agg backend, ``ncols`` panels stacked vertically.
+
+    Panels are never side by side (issue 9: tiny side-by-side panels are illegible); ``width`` is
+    ignored (the report's column fixes it, ``proofs.figures.WIDTH_IN``) and ``height`` is per panel.
+    Returns ``(fig, ax)`` or, for ``ncols > 1``, ``(fig, array of axes)`` as ``plt.subplots`` does.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    return plt.subplots(1, ncols, figsize=(width, height))
+    from optproof.proofs.figures import WIDTH_IN, panel_height
 
+    return plt.subplots(ncols, 1, figsize=(WIDTH_IN, panel_height(height) * ncols))
 
 
 def by_kind(*groups: tuple[Check, ...]) -> tuple[Check, ...]:

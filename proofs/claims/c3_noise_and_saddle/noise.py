@@ -11,6 +11,7 @@ The saddle-escape experiments of C3 (GD stuck, SGD escapes) belong to the phenom
 """
 from __future__ import annotations
 
+from functools import partial
 from fractions import Fraction as F
 from itertools import combinations, permutations, product
 
@@ -252,9 +253,9 @@ def _simulation_optimal_step(cfg: RunConfig) -> Outcome:
 
 CHECKS = (
     proof_check("multiplicative noise, moment recursions, stationary variance, optimal step, epoch correlation", (
-        lambda: mb.prove_multiplicative_noise(False), lambda: mb.prove_multiplicative_noise(True),
+        partial(mb.prove_multiplicative_noise, False), partial(mb.prove_multiplicative_noise, True),
         mb.prove_moment_recursions, mb.prove_stationary_variance_1d,
-        lambda: mb.prove_optimal_step(False), lambda: mb.prove_optimal_step(True), mb.prove_within_epoch_covariance)),
+        partial(mb.prove_optimal_step, False), partial(mb.prove_optimal_step, True), mb.prove_within_epoch_covariance)),
     Check("exact", "batch-gradient noise and within-epoch correlation, enumerated", _exact_noise),
     Check("exact", "moment recursions and optimal step, enumerated", _exact_moments),
     Check("simulation", "iterate mean and variance under fresh batches", _simulation_moments,

@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+from functools import partial
 from itertools import combinations
 
 import numpy as np
@@ -108,8 +109,8 @@ def _simulation(cfg: RunConfig) -> Outcome:
 
 CHECKS: tuple[Check, ...] = (
     proof_check("epoch identity, unbiased batch gradients, SGD moves at a stationary point", (
-        bt.prove_epoch_identity, lambda: bt.prove_unbiased(False),
-        lambda: bt.prove_stationary_point_moves(False), lambda: bt.prove_stationary_point_moves(True))),
+        bt.prove_epoch_identity, partial(bt.prove_unbiased, False),
+        partial(bt.prove_stationary_point_moves, False), partial(bt.prove_stationary_point_moves, True))),
     Check("exact", "every batch gradient of a rational least-squares problem at its minimiser", _exact),
     Check("simulation", "SGD and GD started at the minimiser", _simulation, alpha=3 * ALPHA_EACH),
 )

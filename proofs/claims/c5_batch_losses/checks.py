@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+from functools import partial
 from fractions import Fraction
 from itertools import permutations
 
@@ -166,9 +167,9 @@ def _simulation_epochs(cfg: RunConfig) -> Outcome:
 
 CHECKS: tuple[Check, ...] = (
     proof_check("unbiasedness, variance, covariance, epoch identities", (
-        lambda: bt.prove_unbiased(False), lambda: bt.prove_unbiased(True),
-        lambda: bt.prove_variance(False), lambda: bt.prove_variance(True),
-        lambda: bt.prove_gradient_covariance(False), lambda: bt.prove_gradient_covariance(True),
+        partial(bt.prove_unbiased, False), partial(bt.prove_unbiased, True),
+        partial(bt.prove_variance, False), partial(bt.prove_variance, True),
+        partial(bt.prove_gradient_covariance, False), partial(bt.prove_gradient_covariance, True),
         bt.prove_epoch_identity, bt.prove_unweighted_bias)),
     Check("exact", "all batches of a rational data set", _exact_moments),
     Check("exact", "all reshuffles of a 7-example epoch", _exact_epochs),

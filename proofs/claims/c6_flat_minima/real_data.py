@@ -33,8 +33,8 @@ def _fmt_metric(sm: dict, key: str, label: str, unit: str = "", fmt: str = ".3g"
 def _simulation(cfg: RunConfig) -> Outcome:
     """The real-data experiment (only with ``--full``)."""
     if not cfg.full:
-        return Outcome(True, "skipped: run with --full (trains 2 x 10 MLPs on digits, about 1.5 minutes on 2 "
-                             "idle cores)", {"skipped": True})
+        return Outcome.skipped("runs only with --full (trains 2 x 10 MLPs on digits, about 1.5 minutes on 2 "
+                               "idle cores)")
     return experiment_outcome(run_experiment(FULL, cfg.seed), cfg.make_figures)
 
 
