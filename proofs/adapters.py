@@ -8,6 +8,7 @@ checker should use); each step exposes ``has_state(i)`` and ``state()``.
 from __future__ import annotations
 
 import copy
+import inspect
 from typing import Any
 
 import numpy as np
@@ -15,12 +16,33 @@ import numpy as np
 from optproof.base.validation import check_choice
 from optproof.proofs.conformance.tolerance import DTYPES as _DTYPES  # float32 and float64
 
-__all__ = ["torch", "optax"]
+__all__ = ["torch", "optax", "check_options"]
 
 
 def _describe(obj: Any, hyper: dict) -> str:
     head = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', repr(obj))}".lstrip(".")
     return f"{head}({', '.join(f'{k}={v!r}' for k, v in hyper.items())})"
+
+
+def check_options(target: Any, options: dict, what: str, injected: tuple[str, ...] = ("params", "lr")) -> None:
+    """Raise ``ValueError`` unless the callable ``target`` accepts every keyword in ``options``.
+
+    Read from ``inspect.signature(target)`` (a class: its constructor), before anything is built:
+    ``torch.optim.Adam`` with ``momentum=0.9`` is refused up front, naming the options it has
+    (but ``injected``, which the checker supplies itself).
+    """
+    try:
+        sig = inspect.signature(target)
+    except (TypeError, ValueError):  # builtins without a signature: let the call decide
+        return
+    params = sig.parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    named = [n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+             and n not in injected]
+    unknown = [k for k in options if k not in named]
+    if unknown:
+        raise ValueError(f"{what} does not accept {', '.join(unknown)}; its options are: {', '.join(named)}")
 
 
 def torch(optim_cls, *, dtype=np.float64, roundtrip: bool = False, **hyperparameters):
@@ -30,9 +52,16 @@ def torch(optim_cls, *, dtype=np.float64, roundtrip: bool = False, **hyperparame
     writes into ``p.grad`` is caught.  ``roundtrip=True`` rebuilds the optimizer from a deep copy
     of its ``state_dict()`` after every step.  ``foreach=``/``fused=`` pass through to torch.
     """
+    import torch as _t
+
+    if not (isinstance(optim_cls, type) and issubclass(optim_cls, _t.optim.Optimizer)):
+        raise TypeError(f"optim_cls must be a torch.optim.Optimizer subclass; got {optim_cls!r}")
     dtype = check_choice("dtype", np.dtype(dtype), _DTYPES)
     if "lr" in hyperparameters:
         raise ValueError("lr must not be given: the checker injects it at every step")
+    if hyperparameters.get("foreach") and hyperparameters.get("fused"):
+        raise ValueError("foreach and fused exclude each other (torch runs one code path); got both True")
+    check_options(optim_cls, hyperparameters, _describe(optim_cls, {}).removesuffix("()"))
 
     def factory(params: list[np.ndarray]):
         return _TorchStep(optim_cls, params, dtype, roundtrip, hyperparameters)
@@ -81,6 +110,11 @@ def optax(transform, *, dtype=None, **hyperparameters):
     """
     import jax
 
+    if not callable(transform):
+        raise TypeError(f"transform must be an optax optimizer builder such as optax.sgd; got {transform!r}")
+    if "learning_rate" in hyperparameters:
+        raise ValueError("learning_rate must not be given: the checker injects it at every step")
+    check_options(transform, hyperparameters, _describe(transform, {}).removesuffix("()"), ("learning_rate",))
     x64 = bool(jax.config.read("jax_enable_x64"))
     dtype = check_choice("dtype", np.dtype(dtype or (np.float64 if x64 else np.float32)), _DTYPES)
     if dtype == np.float64 and not x64:

@@ -17,6 +17,8 @@ import importlib
 import sys
 from functools import partial
 
+from optproof.base.validation import check_int, check_momentum
+
 __all__ = ["add_subcommands", "run", "load_target", "build_factory"]
 
 HYPER = ("momentum", "dampening", "weight_decay", "nesterov", "maximize")
@@ -47,10 +49,15 @@ def add_subcommands(subparsers) -> None:
 def load_target(path: str):
     """Import ``pkg.mod.Name`` or ``pkg.mod:Name``."""
     module, _, attr = path.rpartition(":") if ":" in path else path.rpartition(".")
-    if not module:
-        raise ValueError(f"target must be a dotted path like torch.optim.SGD; got {path!r}")
-    obj = importlib.import_module(module)
+    if not module or not attr:
+        raise ValueError(f"target must be a dotted path like torch.optim.SGD or pkg.mod:factory; got {path!r}")
+    try:
+        obj = importlib.import_module(module)
+    except ImportError as exc:
+        raise ValueError(f"target {path!r}: cannot import module {module!r} ({exc})") from None
     for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise ValueError(f"target {path!r}: {getattr(obj, '__name__', module)!r} has no attribute {part!r}")
         obj = getattr(obj, part)
     return obj
 
@@ -70,19 +77,40 @@ def _kind(obj) -> str:
     return "plain"
 
 
+def _check_flags(args, kind: str) -> None:
+    """Usage errors of the flags themselves, before anything is built."""
+    check_int("--max-examples", args.max_examples, 1)
+    check_int("--seed", args.seed, 0)
+    if args.momentum is not None:
+        check_momentum(args.momentum, "--momentum")
+    torch_only = [f"--{k}" for k in ("foreach", "fused", "roundtrip") if getattr(args, k, None)]
+    if torch_only and kind != "torch":
+        raise ValueError(f"{', '.join(torch_only)} {'applies' if len(torch_only) == 1 else 'apply'} only to "
+                         f"torch.optim classes; {args.target} is a {kind} target")
+    if args.foreach and args.fused:
+        raise ValueError("--foreach and --fused exclude each other (torch runs one code path)")
+
+
 def build_factory(args) -> tuple[object, str]:
-    """The factory for ``args.target`` and its kind (torch / optax / plain)."""
+    """The factory for ``args.target`` and its kind (torch / optax / plain); ``ValueError`` /
+    ``TypeError`` for every usage error (unknown target or option, flags that do not apply)."""
     from optproof.proofs import adapters
+    from optproof.proofs.conformance.runner import PROTOCOL
 
     obj = load_target(args.target)
-    hyper = {k: getattr(args, k) for k in HYPER if getattr(args, k) is not None}
     kind = _kind(obj)
+    _check_flags(args, kind)
+    hyper = {k: getattr(args, k) for k in HYPER if getattr(args, k) is not None}
     if kind == "torch":
         extra = {k: True for k in ("foreach", "fused") if getattr(args, k)}
         return adapters.torch(obj, dtype=args.dtype or "float64", roundtrip=getattr(args, "roundtrip", False),
                               **hyper, **extra), kind
     if kind == "optax":
         return adapters.optax(obj, dtype=args.dtype, **hyper), kind
+    if not callable(obj):
+        raise TypeError(f"target {args.target} must be a torch.optim.Optimizer class, an optax builder or a "
+                        f"plain-protocol factory ({PROTOCOL}); got {type(obj).__name__}")
+    adapters.check_options(obj, hyper, args.target)
     factory = partial(obj, **hyper)
     factory.name = f"{args.target}({', '.join(f'{k}={v!r}' for k, v in hyper.items())})"
     if args.dtype:
@@ -104,20 +132,31 @@ def _reference(args, kind: str):
     return Reference.ema(mu)
 
 
+def _usage_error(exc: Exception) -> int:
+    print(f"optproof: error: {exc}", file=sys.stderr)
+    return 2
+
+
 def run(args) -> int:
-    """Execute ``check`` or ``identify``; print the verdict; return the exit code."""
+    """Execute ``check`` or ``identify``; print the verdict; return the exit code.
+
+    Every usage error -- bad target, option or flag, a factory that is not usable -- is found
+    before the search and exits 2 with ``optproof: error: ...``; a disagreement exits 1.
+    """
     from optproof.proofs.conformance import check, identify
+    from optproof.proofs.conformance.runner import check_factory
 
     try:
         factory, kind = build_factory(args)
         if args.conformance_command == "identify":
-            found = identify(factory, args.max_examples, args.seed)
+            found = identify(factory, args.max_examples, args.seed)  # probes first: usage errors
             print(found)
             return 0 if found else 1
-        result = check(factory, _reference(args, kind), args.max_examples, args.seed)
-    except (ValueError, ImportError, AttributeError, TypeError) as exc:
-        print(f"optproof: error: {exc}", file=sys.stderr)
-        return 2
+        ref = _reference(args, kind)
+        check_factory(factory, getattr(factory, "dtype", None) or "float64")
+    except (ValueError, TypeError) as exc:
+        return _usage_error(exc)
+    result = check(factory, ref, args.max_examples, args.seed)
     print(result)
     return 0 if result.ok else 1
 

@@ -105,7 +105,7 @@ def test_reference_validates_arguments():
         Reference.pytorch(momentum=-0.1)
     with pytest.raises(ValueError, match="missing"):
         Reference.pytorch(0.9, missing="ignore")
-    with pytest.raises(ValueError, match="ref"):
+    with pytest.raises(TypeError, match="ref"):
         check(faulty.CORRECT[0].factory, "pytorch")
 
 

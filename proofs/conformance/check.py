@@ -19,10 +19,11 @@ import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, configuration, find, settings
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
-from optproof.base.validation import check_int
+from optproof.base.validation import check_choice, check_int
 from optproof.proofs.conformance.reference import Reference
 from optproof.proofs.conformance.report import Counterexample
-from optproof.proofs.conformance.runner import Factory, execute
+from optproof.proofs.conformance.tolerance import DTYPES
+from optproof.proofs.conformance.runner import Factory, check_factory, execute
 from optproof.proofs.strategies import scenarios
 
 __all__ = ["CheckResult", "check", "assert_conforms", "factory_name", "hypothesis_home"]
@@ -87,6 +88,9 @@ def check(factory: Factory, ref: Reference, max_examples: int = 200, seed: int =
           dtype=None, max_steps: int = 8, allow_missing: bool = True, scribble: bool = True) -> CheckResult:
     """Search up to ``max_examples`` scenarios for a disagreement between ``factory`` and ``ref``.
 
+    A factory that is not usable at all (``runner.check_factory``) raises ``TypeError`` /
+    ``ValueError`` before the search; a usable one that disagrees gives a FAIL with the shrunk
+    counterexample.
     ``dtype`` defaults to ``factory.dtype`` (adapters set it) or float64.  ``allow_missing=False``
     never passes ``None`` gradients; ``scribble=False`` does not overwrite gradients after a step.
     """
@@ -94,8 +98,9 @@ def check(factory: Factory, ref: Reference, max_examples: int = 200, seed: int =
     check_int("seed", seed, 0)
     check_int("max_steps", max_steps, 1, 12)
     if not isinstance(ref, Reference):
-        raise ValueError(f"ref must be a proofs.conformance.Reference; got {type(ref).__name__}")
-    dtype = np.dtype(dtype or getattr(factory, "dtype", np.float64))
+        raise TypeError(f"ref must be a proofs.conformance.Reference; got {type(ref).__name__}")
+    dtype = check_choice("dtype", np.dtype(dtype or getattr(factory, "dtype", np.float64)), DTYPES)
+    check_factory(factory, dtype)
     strategy = scenarios(dtype, max_steps, allow_missing=allow_missing)
     fails = lambda sc: execute(factory, ref, sc, dtype, scribble) is not None  # noqa: E731
     base = dict(implementation=factory_name(factory), reference=ref, dtype=dtype.name,

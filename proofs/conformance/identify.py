@@ -25,7 +25,7 @@ import numpy as np
 from optproof.base.validation import MOMENTUM_RANGE, check_int
 from optproof.proofs.conformance.check import check, factory_name
 from optproof.proofs.conformance.reference import Reference
-from optproof.proofs.conformance.runner import Factory
+from optproof.proofs.conformance.runner import PROTOCOL, Factory, check_factory
 
 __all__ = ["Match", "Identification", "identify", "ETA"]
 
@@ -159,9 +159,18 @@ def _simplest_per_kind(refs: list[Reference]) -> list[Reference]:
 
 
 def identify(factory: Factory, max_examples: int = 40, seed: int = 0) -> Identification:
-    """The conventions ``factory`` matches (each confirmed by ``check`` with ``max_examples``)."""
+    """The conventions ``factory`` matches (each confirmed by ``check`` with ``max_examples``).
+
+    A factory that is not usable (``runner.check_factory``, or a step that fails on the probes)
+    raises ``TypeError`` / ``ValueError`` naming the protocol."""
     check_int("max_examples", max_examples, 1)
-    est = _estimate(factory)
+    check_int("seed", seed, 0)
+    check_factory(factory)
+    try:
+        est = _estimate(factory)
+    except Exception as exc:  # noqa: BLE001 - the probes need a step that runs at all
+        raise ValueError(f"factory is not usable: identify's probes (one float64 parameter of shape (1,), "
+                         f"gradients 1, 0 or None) raised {type(exc).__name__}: {exc} (protocol: {PROTOCOL})") from exc
     fitting = _simplest_per_kind([r for r in _candidates(est) if _fits_probes(est, r)])
     matches = [Match(r) for r in fitting if check(factory, r, max_examples, seed).ok]
     return Identification(matches, factory_name(factory), est)

@@ -22,10 +22,30 @@ from optproof.proofs.conformance.reference import Expected, Reference
 from optproof.proofs.conformance.tolerance import tolerance
 from optproof.proofs.strategies import Scenario
 
-__all__ = ["Factory", "Failure", "execute", "SCRIBBLE"]
+__all__ = ["Factory", "Failure", "execute", "check_factory", "PROTOCOL", "SCRIBBLE"]
 
 Factory = Callable[[list[np.ndarray]], Callable[[list[np.ndarray | None], float], list[np.ndarray]]]
 SCRIBBLE = -999.0
+PROTOCOL = "factory(params: list[np.ndarray]) -> step, step(grads, lr) -> list[np.ndarray]"
+
+
+def check_factory(factory: Factory, dtype=np.float64) -> None:
+    """Refuse, before any search, a factory that cannot be checked at all ("not usable").
+
+    It must be callable and turn ``[np.zeros(3, dtype)]`` into a callable step without raising
+    (``TypeError`` / ``ValueError`` naming the ``PROTOCOL``).  What the step then does -- raise,
+    return the wrong thing, disagree -- is a finding of ``check``, reported as a FAIL.
+    """
+    if not callable(factory):
+        raise TypeError(f"factory must be callable ({PROTOCOL}); got {type(factory).__name__}")
+    try:
+        step = factory([np.zeros(3, dtype=dtype)])
+    except Exception as exc:  # noqa: BLE001 - re-raised as a usage error with the protocol
+        raise ValueError(f"factory is not usable: factory([np.zeros(3)]) raised {type(exc).__name__}: {exc} "
+                         f"(protocol: {PROTOCOL})") from exc
+    if not callable(step):
+        raise TypeError(f"factory is not usable: factory([np.zeros(3)]) returned {type(step).__name__}, "
+                        f"not a step function (protocol: {PROTOCOL})")
 
 
 @dataclass(frozen=True)
