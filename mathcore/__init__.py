@@ -11,6 +11,11 @@ Submodules (import them directly; this package imports nothing heavy on its own 
 - ``mathcore.conventions``-- PyTorch / Keras / optax / EMA momentum and the exact maps between them (C9).
 - ``mathcore.quadratic``  -- heavy ball on quadratics: region, rate, Polyak, closed-form trajectories (C9).
 - ``mathcore.noise``      -- exact moments under additive gradient noise, stationary variance (C3, C9).
-- ``mathcore.minibatch``  -- mini-batch noise of real finite sums: multiplicative noise, moment
-                             recursions, gradient noise scale, within-epoch correlation (C3, C5).
+- ``mathcore.minibatch``  -- the spec-based entry point ``moments(problem, optimizer, sampler, n_steps)``:
+                             exact E[θ_t], Cov[θ_t], E[L(θ_t)] for the specs of ``optproof.base.specs``.
+- ``mathcore.minibatch_noise``      -- mini-batch gradient noise of least squares (multiplicative, C3, C5).
+- ``mathcore.minibatch_moments``    -- exact iterate moments under fresh batches (array style, C3, C5, C9).
+- ``mathcore.minibatch_stationary`` -- stationary covariance, exact and additive model (C3).
+- ``mathcore.noise_scale``          -- McCandlish et al.'s gradient noise scale and optimal step (C3).
+- ``mathcore.minibatch_proofs``     -- the SymPy proofs of the four modules above.
 """

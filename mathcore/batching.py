@@ -50,13 +50,13 @@ MAX_ENUMERATED_BATCHES = 200_000
 
 
 # =========================================================================== validation helpers
-def _check_sizes(N: Any, B: Any, replace: bool) -> tuple[Any, Any]:
+def _check_sizes(N: Any, batch_size: Any, replace: bool) -> tuple[Any, Any]:
     """``N ≥ 1`` integer; ``1 ≤ B ≤ N`` without replacement, ``B ≥ 1`` with (symbols pass)."""
     check_choice("replace", replace, (False, True))
     N = check_int("N", N, 1, allow_symbolic=True)
     hi = None if replace or is_symbolic(N) else N
-    B = check_int("B", B, 1, hi, allow_symbolic=True)
-    return N, B
+    batch_size = check_int("batch_size", batch_size, 1, hi, allow_symbolic=True)
+    return N, batch_size
 
 
 def _exact_or_float(name: str, x: Any, lo: float | None = None):
@@ -80,40 +80,40 @@ def _times(coef: Fraction, x: Any):
 
 
 # =========================================================================== moments
-def batch_variance_factor(N: Any, B: Any, replace: bool = False):
+def batch_variance_factor(N: Any, batch_size: Any, replace: bool = False):
     """``c`` in ``Var[L_B] = c σ²``: ``(N − B)/((N − 1) B)`` (``0`` at ``N = 1``) or ``1/B`` (C5).
 
     Exact ``Fraction`` for integers; SymPy (a ``Piecewise`` in ``N``) for symbols.
     """
-    N, B = _check_sizes(N, B, replace)
-    if is_symbolic(N) or is_symbolic(B):
+    N, batch_size = _check_sizes(N, batch_size, replace)
+    if is_symbolic(N) or is_symbolic(batch_size):
         if replace:
-            return 1 / sp.sympify(B)
-        return sp.Piecewise((0, sp.Eq(N, 1)), ((N - B) / ((N - 1) * B), True))
+            return 1 / sp.sympify(batch_size)
+        return sp.Piecewise((0, sp.Eq(N, 1)), ((N - batch_size) / ((N - 1) * batch_size), True))
     if replace:
-        return Fraction(1, B)
-    return Fraction(0) if N == 1 else Fraction(N - B, (N - 1) * B)
+        return Fraction(1, batch_size)
+    return Fraction(0) if N == 1 else Fraction(N - batch_size, (N - 1) * batch_size)
 
 
-def batch_loss_variance(N: Any, B: Any, sigma2: Any, replace: bool = False):
+def batch_loss_variance(N: Any, batch_size: Any, sigma2: Any, replace: bool = False):
     """``Var[L_B]`` = ``(N − B)/(N − 1)·σ²/B`` without, ``σ²/B`` with replacement (C5).
 
     SymPy if any argument is symbolic; a float for numbers, an exact ``Fraction`` when
     ``sigma2`` is a ``Fraction``.  ``B = N`` and ``N = 1`` give 0 (no 0/0).
     """
-    factor = batch_variance_factor(N, B, replace)
+    factor = batch_variance_factor(N, batch_size, replace)
     s2 = _exact_or_float("sigma2", sigma2, 0)
     if isinstance(factor, sp.Basic) or is_symbolic(s2):
         return sp.sympify(factor) * s2
     return factor * s2 if isinstance(sigma2, Fraction) else float(factor) * float(s2)
 
 
-def batch_gradient_covariance(N: Any, B: Any, Sigma: Any, replace: bool = False):
+def batch_gradient_covariance(N: Any, batch_size: Any, Sigma: Any, replace: bool = False):
     """``Cov[∇L_B] = c·Σ`` with the factor of ``batch_loss_variance`` for every entry (C5).
 
     ``Sigma``: a square symmetric array (→ ndarray), or a SymPy matrix/expression (→ SymPy).
     """
-    factor = batch_variance_factor(N, B, replace)
+    factor = batch_variance_factor(N, batch_size, replace)
     if isinstance(Sigma, (sp.MatrixBase, sp.Basic)):
         return sp.sympify(factor) * Sigma
     cov = check_array("Sigma", Sigma, ndim=2)
@@ -124,58 +124,58 @@ def batch_gradient_covariance(N: Any, B: Any, Sigma: Any, replace: bool = False)
     return float(factor) * cov
 
 
-def inclusion_probability(N: Any, B: Any):
+def inclusion_probability(N: Any, batch_size: Any):
     """``P(i ∈ S) = C(N−1, B−1)/C(N, B) = B/N`` for a uniform ``B``-subset (C5)."""
-    N, B = _check_sizes(N, B, False)
-    if is_symbolic(N) or is_symbolic(B):
-        return sp.sympify(B) / N
-    return B / N
+    N, batch_size = _check_sizes(N, batch_size, False)
+    if is_symbolic(N) or is_symbolic(batch_size):
+        return sp.sympify(batch_size) / N
+    return batch_size / N
 
 
-def pair_inclusion_probability(N: Any, B: Any):
+def pair_inclusion_probability(N: Any, batch_size: Any):
     """``P(i, j ∈ S) = C(N−2, B−2)/C(N, B) = B(B − 1)/(N(N − 1))`` for ``i ≠ j`` (0 at ``N = 1``)."""
-    N, B = _check_sizes(N, B, False)
-    if is_symbolic(N) or is_symbolic(B):
-        return sp.Piecewise((0, sp.Eq(N, 1)), (B * (B - 1) / (N * (N - 1)), True))
-    return 0.0 if N == 1 else B * (B - 1) / (N * (N - 1))
+    N, batch_size = _check_sizes(N, batch_size, False)
+    if is_symbolic(N) or is_symbolic(batch_size):
+        return sp.Piecewise((0, sp.Eq(N, 1)), (batch_size * (batch_size - 1) / (N * (N - 1)), True))
+    return 0.0 if N == 1 else batch_size * (batch_size - 1) / (N * (N - 1))
 
 
 # =========================================================================== epochs
-def epoch_batch_sizes(N: int, B: int, drop_last: bool = False) -> list[int]:
+def epoch_batch_sizes(N: int, batch_size: int, drop_last: bool = False) -> list[int]:
     """Sizes of one epoch's batches (C1): ``q = N // B`` of size ``B``, then ``r = N mod B`` unless dropped."""
     N = check_int("N", N, 1)
-    B = check_int("B", B, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
     check_choice("drop_last", drop_last, (False, True))
-    q, r = divmod(N, B)
-    return [B] * q + ([r] if r and not drop_last else [])
+    q, r = divmod(N, batch_size)
+    return [batch_size] * q + ([r] if r and not drop_last else [])
 
 
-def unweighted_epoch_bias(N: int, B: int, last_batch_mean: Any, full_mean: Any):
+def unweighted_epoch_bias(N: int, batch_size: int, last_batch_mean: Any, full_mean: Any):
     """``U − L = (B − r)/(K B) · (L_last − L)`` with ``K = ⌈N/B⌉`` and last batch size ``r`` (C5).
 
     ``U`` is the plain mean of the ``K`` batch means; ``r = B`` (no short batch) gives 0.
     Exact for ``Fraction``/int means, SymPy for symbols, float otherwise.
     """
     N = check_int("N", N, 1)
-    B = check_int("B", B, 1)
+    batch_size = check_int("batch_size", batch_size, 1)
     last = _exact_or_float("last_batch_mean", last_batch_mean)
     full = _exact_or_float("full_mean", full_mean)
-    K = -(-N // B)
-    r = N - (K - 1) * B
-    return _times(Fraction(B - r, K * B), last - full)
+    K = -(-N // batch_size)
+    r = N - (K - 1) * batch_size
+    return _times(Fraction(batch_size - r, K * batch_size), last - full)
 
 
-def drop_last_deviation(N: int, B: int, dropped_mean: Any, full_mean: Any):
+def drop_last_deviation(N: int, batch_size: int, dropped_mean: Any, full_mean: Any):
     """Mean of the seen examples minus ``L`` with ``drop_last``: ``r/(q B) · (L − L_dropped)`` (C5).
 
     Needs ``N ≥ B`` (at least one full batch); ``r = 0`` gives 0.
     """
     N = check_int("N", N, 1)
-    B = check_int("B", B, 1, N)
+    batch_size = check_int("batch_size", batch_size, 1, N)
     dropped = _exact_or_float("dropped_mean", dropped_mean)
     full = _exact_or_float("full_mean", full_mean)
-    q, r = divmod(N, B)
-    return _times(Fraction(r, q * B), full - dropped)
+    q, r = divmod(N, batch_size)
+    return _times(Fraction(r, q * batch_size), full - dropped)
 
 
 # =========================================================================== exact enumeration
@@ -194,20 +194,20 @@ def _scaled_integers(name: str, data: Any) -> tuple[list[tuple[int, ...]], int]:
     return [tuple(int(x * den) for x in r) for r in fracs], den
 
 
-def _enumerate_batches(N: int, B: int, replace: bool):
-    count = N**B if replace else math.comb(N, B)
+def _enumerate_batches(N: int, batch_size: int, replace: bool):
+    count = N**batch_size if replace else math.comb(N, batch_size)
     if count > MAX_ENUMERATED_BATCHES:
-        raise ValueError(f"B must keep the enumeration at most {MAX_ENUMERATED_BATCHES} batches; "
-                         f"got B={B} with N={N} ({count} batches)")
-    return count, (product(range(N), repeat=B) if replace else combinations(range(N), B))
+        raise ValueError(f"batch_size must keep the enumeration at most {MAX_ENUMERATED_BATCHES} batches; "
+                         f"got batch_size={batch_size} with N={N} ({count} batches)")
+    return count, (product(range(N), repeat=batch_size) if replace else combinations(range(N), batch_size))
 
 
-def _exact_moments(name: str, data: Any, B: int, replace: bool) -> tuple[list[Fraction], list[list[Fraction]]]:
+def _exact_moments(name: str, data: Any, batch_size: int, replace: bool) -> tuple[list[Fraction], list[list[Fraction]]]:
     """Mean vector and covariance of the batch mean over all equally likely batches (integer sums)."""
     rows, den = _scaled_integers(name, data)
     d = len(rows[0])
-    N, B = _check_sizes(len(rows), B, replace)
-    count, batches = _enumerate_batches(N, B, replace)
+    N, batch_size = _check_sizes(len(rows), batch_size, replace)
+    count, batches = _enumerate_batches(N, batch_size, replace)
     first = [0] * d
     second = [[0] * d for _ in range(d)]
     for batch in batches:
@@ -216,20 +216,20 @@ def _exact_moments(name: str, data: Any, B: int, replace: bool) -> tuple[list[Fr
             first[p] += total[p]
             for q in range(p, d):
                 second[p][q] += total[p] * total[q]
-    scale = count * B * den
+    scale = count * batch_size * den
     mean = [Fraction(f, scale) for f in first]
-    cov = [[Fraction(second[min(p, q)][max(p, q)], scale * B * den) - mean[p] * mean[q] for q in range(d)]
+    cov = [[Fraction(second[min(p, q)][max(p, q)], scale * batch_size * den) - mean[p] * mean[q] for q in range(d)]
            for p in range(d)]
     return mean, cov
 
 
-def exact_gradient_moments(grads: Any, B: int, replace: bool = False) -> tuple[list[Fraction], list[list[Fraction]]]:
+def exact_gradient_moments(grads: Any, batch_size: int, replace: bool = False) -> tuple[list[Fraction], list[list[Fraction]]]:
     """``(E[∇L_B], Cov[∇L_B])`` in Fractions, enumerating all ``C(N, B)`` subsets or ``N^B`` tuples (C5).
 
     ``grads`` is ``N × d`` (rows: per-example gradients; floats are converted exactly).
     Refuses more than ``MAX_ENUMERATED_BATCHES`` batches (ValueError naming ``B``).
     """
-    return _exact_moments("grads", grads, B, replace)
+    return _exact_moments("grads", grads, batch_size, replace)
 
 
 def _as_column(name: str, values: Sequence[Any]) -> list[list[Any]]:
@@ -239,9 +239,9 @@ def _as_column(name: str, values: Sequence[Any]) -> list[list[Any]]:
     return [[x] for x in column]
 
 
-def exact_batch_moments(losses: Sequence[Any], B: int, replace: bool = False) -> tuple[Fraction, Fraction]:
+def exact_batch_moments(losses: Sequence[Any], batch_size: int, replace: bool = False) -> tuple[Fraction, Fraction]:
     """``(E[L_B], Var[L_B])`` in Fractions over all equally likely batches (C5)."""
-    mean, cov = _exact_moments("losses", _as_column("losses", losses), B, replace)
+    mean, cov = _exact_moments("losses", _as_column("losses", losses), batch_size, replace)
     return mean[0], cov[0][0]
 
 
@@ -477,18 +477,18 @@ def prove_unweighted_bias() -> Proof:
 
 
 # =========================================================================== a stationary point of L (C4)
-def stationary_step_second_moment(N: Any, B: Any, lr: Any, trace_sigma: Any, replace: bool = False):
+def stationary_step_second_moment(N: Any, batch_size: Any, lr: Any, trace_sigma: Any, replace: bool = False):
     """``E‖θ_1 − θ*‖² = η² · c(N, B) · tr Σ(θ*)`` for one SGD step from a stationary point of ``L`` (C4).
 
     ``c`` is ``batch_variance_factor``; ``Σ(θ*)`` the per-example gradient covariance at ``θ*``.
     A SymPy expression (exact for SymPy rationals) if any argument is a SymPy object, else a float.
     Zero exactly when ``B = N`` without replacement (full batch) or when every ``∇ℓ_i(θ*)`` is 0.
     """
-    N, B = _check_sizes(N, B, replace)
+    N, batch_size = _check_sizes(N, batch_size, replace)
     check_real("lr", lr, 0.0, lo_open=True, allow_symbolic=True)
     check_real("trace_sigma", trace_sigma, 0.0, allow_symbolic=True)
-    factor = batch_variance_factor(N, B, replace)
-    if any(is_symbolic(v) or isinstance(v, sp.Basic) for v in (N, B, lr, trace_sigma)):
+    factor = batch_variance_factor(N, batch_size, replace)
+    if any(is_symbolic(v) or isinstance(v, sp.Basic) for v in (N, batch_size, lr, trace_sigma)):
         return sp.sympify(lr) ** 2 * sp.sympify(factor) * sp.sympify(trace_sigma)  # exact stays exact
     return float(lr) ** 2 * float(factor) * float(trace_sigma)
 

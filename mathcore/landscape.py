@@ -173,9 +173,9 @@ class SoftminWells:
 
 
 # =========================================================================== temperature and noise
-def batch_noise_variance(N: int, B: int, var_a: float) -> float:
+def batch_noise_variance(N: int, batch_size: int, var_a: float) -> float:
     """σ_B² = c(N, B)·var(a), c = (N − B)/((N − 1)B): variance of ā_B over uniform B-subsets (C5, C6)."""
-    return float(batch_loss_variance(N, B, check_real("var_a", var_a, 0.0)))
+    return float(batch_loss_variance(N, batch_size, check_real("var_a", var_a, 0.0)))
 
 
 def temperature(lr: Any, momentum: Any, noise_var: Any):

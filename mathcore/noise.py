@@ -260,40 +260,55 @@ def _to_state_basis(X: np.ndarray, Q: np.ndarray) -> np.ndarray:
     return blocks.reshape(*lead, 2 * d, 2 * d)
 
 
-def moments(H: Any, lr: float, momentum: float, noise_cov: Any, theta0: Any, m0: Any, T: int,
-            method: str = "eigen") -> StateMoments:
-    """Exact mean and covariance of ``(θ_t, m_t)``, ``t = 0..T``, from a deterministic start (C3, C9).
+def moments(H: Any, lr: float, momentum: float, noise_cov: Any, theta0: Any, m0: Any, n_steps: int,
+            method: str = "eigen", b: Any = None) -> StateMoments:
+    """Exact mean and covariance of ``(θ_t, m_t)``, ``t = 0..T`` (T = ``n_steps``), from a deterministic start (C3, C9).
 
-    ``method="eigen"``: means from the closed form ``quadratic.trajectory`` per eigendirection and the
-    pairwise 2×2 recursion ``X_ij ← A_i X_ij A_jᵀ + η² C̃_ij bbᵀ`` (any ``C``); ``"dense"``: the plain
-    ``2d×2d`` recursion ``Σ ← 𝒜Σ𝒜ᵀ + η²[[C, C], [C, C]]`` (reference).  ``H``, ``noise_cov``: scalar,
+    Gradient ``g_t = Hθ_{t−1} − b + ξ_t`` (``b`` default 0).  ``method="eigen"``: means from the
+    closed form ``quadratic.trajectory`` per eigendirection around a minimiser ``θ*`` (``Hθ* = b``)
+    and the pairwise 2×2 recursion ``X_ij ← A_i X_ij A_jᵀ + η² C̃_ij bbᵀ`` (any ``C``); ``"dense"``:
+    the plain ``2d×2d`` recursion ``ν ← 𝒜ν + η(b, b)``, ``Σ ← 𝒜Σ𝒜ᵀ + η²[[C, C], [C, C]]``
+    (reference; also used when ``b`` is not in the range of ``H``).  ``H``, ``noise_cov``: scalar,
     diagonal (d,) or symmetric (d, d).
     """
     method = check_choice("method", method, ("eigen", "dense"))
     Hm, w, Q, A, lr, momentum, Ct = _eigen_setup(H, lr, momentum, noise_cov)
-    T = check_int("T", T, 0)
+    n_steps = check_int("n_steps", n_steps, 0)
     d = Hm.shape[0]
     th0, mm0 = _start("theta0", theta0, d), _start("m0", m0, d)
-    if method == "dense":
-        return _moments_dense(Hm, lr, momentum, Q @ Ct @ Q.T, th0, mm0, T)
-    theta_mean = trajectory(w, lr, momentum, Q.T @ th0, Q.T @ mm0, T) @ Q.T
-    m_mean = velocity_trajectory(w, lr, momentum, Q.T @ th0, Q.T @ mm0, T) @ Q.T
-    X = np.zeros((T + 1, d, d, 2, 2))
-    for step in range(1, T + 1):
+    bv = np.zeros(d) if b is None else _start("b", b, d)
+    theta_star = _minimiser(Hm, bv)
+    if method == "dense" or theta_star is None:
+        return _moments_dense(Hm, bv, lr, momentum, Q @ Ct @ Q.T, th0, mm0, n_steps)
+    u0, v0 = Q.T @ (th0 - theta_star), Q.T @ mm0
+    theta_mean = trajectory(w, lr, momentum, u0, v0, n_steps) @ Q.T + theta_star
+    m_mean = velocity_trajectory(w, lr, momentum, u0, v0, n_steps) @ Q.T
+    X = np.zeros((n_steps + 1, d, d, 2, 2))
+    for step in range(1, n_steps + 1):
         X[step] = np.einsum("iac,ijcd,jbd->ijab", A, X[step - 1], A) + Ct[:, :, None, None]
     return StateMoments(theta_mean, m_mean, _to_state_basis(X, Q))
 
 
-def _moments_dense(Hm, lr, momentum, Ceta, th0, mm0, T) -> StateMoments:
+def _minimiser(Hm: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """A ``θ*`` with ``Hθ* = b`` (0 for ``b = 0``; least squares otherwise), or None when ``b ∉ range(H)``."""
+    if not b.any():
+        return np.zeros_like(b)
+    theta_star = np.linalg.lstsq(Hm, b, rcond=None)[0]
+    scale = max(float(np.abs(b).max()), float(np.abs(Hm).max()) * float(np.abs(theta_star).max()))
+    return theta_star if np.abs(Hm @ theta_star - b).max() <= 1e-12 * Hm.shape[0] * scale else None
+
+
+def _moments_dense(Hm, b, lr, momentum, Ceta, th0, mm0, n_steps) -> StateMoments:
     d = Hm.shape[0]
     eye = np.eye(d)
     big = np.block([[eye - lr * Hm, momentum * eye], [-lr * Hm, momentum * eye]])
+    drift = np.concatenate([lr * b, lr * b])
     noise = np.block([[Ceta, Ceta], [Ceta, Ceta]])
-    mean = np.zeros((T + 1, 2 * d))
-    cov = np.zeros((T + 1, 2 * d, 2 * d))
+    mean = np.zeros((n_steps + 1, 2 * d))
+    cov = np.zeros((n_steps + 1, 2 * d, 2 * d))
     mean[0] = np.concatenate([th0, mm0])
-    for step in range(1, T + 1):
-        mean[step] = big @ mean[step - 1]
+    for step in range(1, n_steps + 1):
+        mean[step] = big @ mean[step - 1] + drift
         cov[step] = big @ cov[step - 1] @ big.T + noise
     return StateMoments(mean[:, :d], mean[:, d:], cov)
 

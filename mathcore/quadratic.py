@@ -43,19 +43,10 @@ __all__ = [
     "lucas_closed_form", "trajectory_closed_form", "trajectory", "velocity_trajectory",
     "prove_characteristic_polynomial", "prove_convergence_region", "prove_rate",
     "prove_critical_damping", "prove_polyak", "prove_polyak_optimal", "prove_trajectory_closed_form",
-    "stationary_variance",
 ]
 
 h = sp.Symbol("h", real=True)
 z = sp.Symbol("z")
-
-
-def __getattr__(name: str) -> Any:
-    """``stationary_variance`` lives in ``mathcore.noise``; re-exported here lazily (no import cycle)."""
-    if name == "stationary_variance":
-        from optproof.mathcore.noise import stationary_variance
-        return stationary_variance
-    raise AttributeError(f"module 'optproof.mathcore.quadratic' has no attribute {name!r}")
 
 
 # =========================================================================== argument handling
@@ -283,11 +274,11 @@ def _sequence(u0: np.ndarray, u1_minus_tau_u0: np.ndarray, scaled: np.ndarray, b
     return out
 
 
-def _trajectory_inputs(h, lr, momentum, theta0, m0, T):
+def _trajectory_inputs(h, lr, momentum, theta0, m0, n_steps):
     h = _check_h(h)
     lr = check_real("lr", lr, 0.0, lo_open=True)
     momentum = check_real("momentum", momentum)
-    T = check_int("T", T, 0)
+    n_steps = check_int("n_steps", n_steps, 0)
     vec = np.ndim(h) == 1 or np.ndim(theta0) == 1 or np.ndim(m0) == 1
     start = [check_array(name, v, ndim=(0, 1)) for name, v in (("theta0", theta0), ("m0", m0))]
     try:
@@ -295,24 +286,24 @@ def _trajectory_inputs(h, lr, momentum, theta0, m0, T):
     except ValueError:
         raise ValueError("theta0 and m0 must be scalars or have the shape of h") from None
     x = lr * hh
-    scaled, base, tau = _scaled_lucas(x, momentum, T)
+    scaled, base, tau = _scaled_lucas(x, momentum, n_steps)
     return x, th, mm, scaled, base, tau, momentum, vec
 
 
-def trajectory(h: Any, lr: float, momentum: float, theta0: Any, m0: Any, T: int) -> np.ndarray:
+def trajectory(h: Any, lr: float, momentum: float, theta0: Any, m0: Any, n_steps: int) -> np.ndarray:
     """``θ_0, …, θ_T`` from the closed form ``θ_t = S_{t+1}θ_0 + λS_t(m_0 − θ_0)`` (C9), no loop over t.
 
     ``h``, ``theta0``, ``m0`` scalars or shape ``(d,)`` (independent eigendirections); returns
-    ``(T+1,)`` or ``(T+1, d)``.  Divergent runs give ``±inf`` past the float range, never NaN.
+    ``(T+1,)`` or ``(T+1, d)``, T = ``n_steps``.  Divergent runs give ``±inf`` past the float range, never NaN.
     """
-    x, th, mm, scaled, base, tau, lam_, vec = _trajectory_inputs(h, lr, momentum, theta0, m0, T)
+    x, th, mm, scaled, base, tau, lam_, vec = _trajectory_inputs(h, lr, momentum, theta0, m0, n_steps)
     out = _sequence(th, lam_ * (mm - th), scaled, base)
     return out if vec else out[:, 0]
 
 
-def velocity_trajectory(h: Any, lr: float, momentum: float, theta0: Any, m0: Any, T: int) -> np.ndarray:
+def velocity_trajectory(h: Any, lr: float, momentum: float, theta0: Any, m0: Any, n_steps: int) -> np.ndarray:
     """``m_0, …, m_T`` from ``m_t = S_{t+1} m_0 − S_t (ηh θ_0 + (1 − ηh) m_0)`` (C9); shapes as ``trajectory``."""
-    x, th, mm, scaled, base, tau, lam_, vec = _trajectory_inputs(h, lr, momentum, theta0, m0, T)
+    x, th, mm, scaled, base, tau, lam_, vec = _trajectory_inputs(h, lr, momentum, theta0, m0, n_steps)
     out = _sequence(mm, -(x * th + (1.0 - x) * mm), scaled, base)
     return out if vec else out[:, 0]
 

@@ -170,10 +170,10 @@ def escape_time_leading(r: Any, lr: Any, momentum: Any, noise_var: Any, curvatur
     return math.log(r / (scale * math.sqrt(sz2))) / math.log(z1)
 
 
-def batch_noise_variance(a: Any, B: int, replace: bool = False) -> float:
+def batch_noise_variance(a: Any, batch_size: int, replace: bool = False) -> float:
     """``s² = c(N, B)·var(a)``, ``var(a) = (1/N)Σ(a_i − ā)²``: variance of the batch mean ``ā_B`` (C5)."""
     arr = check_array("a", a, ndim=1, min_size=2)
-    return float(batch_loss_variance(arr.size, B, float(np.mean((arr - arr.mean()) ** 2)), replace))
+    return float(batch_loss_variance(arr.size, batch_size, float(np.mean((arr - arr.mean()) ** 2)), replace))
 
 
 # =========================================================================== proofs

@@ -10,6 +10,7 @@ for SymPy or Numba.
     optproof.Reference                     the conventions (pytorch, keras, optax, ema)
     optproof.adapters                      torch.optim / optax transformations as step functions
     optproof.simulate(problem, optimizer, sampler, ...)   Numba trajectories
+    optproof.moments(problem, optimizer, sampler, n_steps) exact E, Cov of the iterates, E[L] (same specs)
     optproof.LeastSquares, Quadratic, FiniteSum, SGD, HeavyBall, Sampler   the shared specs
 
 Subpackages: ``optproof.mathcore`` (SymPy closed forms and proofs), ``optproof.sim`` (Numba
@@ -42,6 +43,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "SGD": ("optproof.sim", "SGD"),
     "HeavyBall": ("optproof.sim", "HeavyBall"),
     "Sampler": ("optproof.sim", "Sampler"),
+    "moments": ("optproof.mathcore.minibatch", "moments"),
+    "Moments": ("optproof.mathcore.minibatch", "Moments"),
     "mathcore": ("optproof.mathcore", None),
     "sim": ("optproof.sim", None),
     "proofs": ("optproof.proofs", None),

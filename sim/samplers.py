@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from optproof.base.specs import MAX_N, SAMPLER_KINDS, Sampler, check_n
+from optproof.base.specs import SAMPLER_KINDS, Sampler, check_n
 from optproof.base.validation import check_int
 from .rng import SAMPLER_STREAM, counter_of, draw_u64, half32, stream_key, uniform_int32
 

@@ -155,7 +155,6 @@ def test_regimes_and_symbolic_forms():
     assert isinstance(q.rate(q.h, q.eta, q.lam), sp.Piecewise)
     assert q.converges(1, sp.Rational(1, 10), sp.Rational(1, 2)) is sp.true
     assert sp.simplify(q.critical_momentum(q.h, q.eta) - (1 - sp.sqrt(q.eta * q.h)) ** 2) == 0
-    assert q.__getattr__("stationary_variance") is __import__("optproof.mathcore.noise").mathcore.noise.stationary_variance
 
 
 @pytest.mark.parametrize("which, h, lr, lam", [
@@ -208,7 +207,7 @@ def test_polyak_symbolic_and_kappa_one():
     (lambda: q.critical_momentum(np.array([1.0, -1.0]), 0.1), "h"),
     (lambda: q.polyak_parameters(0.0, 1.0), "mu"),
     (lambda: q.polyak_parameters(2.0, 1.0), "L"),
-    (lambda: q.trajectory(1.0, 0.1, 0.5, 1.0, 0.0, -1), "T"),
+    (lambda: q.trajectory(1.0, 0.1, 0.5, 1.0, 0.0, -1), "n_steps"),
     (lambda: q.trajectory(1.0, 0.1, 0.5, [1.0, np.nan], 0.0, 3), "theta0"),
     (lambda: q.trajectory([1.0, 2.0], 0.1, 0.5, [1.0, 2.0, 3.0], 0.0, 3), "theta0"),
     (lambda: q.velocity_trajectory(1.0, -0.1, 0.5, 1.0, 0.0, 3), "lr"),

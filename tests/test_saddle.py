@@ -69,7 +69,7 @@ def test_sgd_closed_form_and_limits():
     (lambda: sd.second_moment(3, -0.1, 0.5, 1.0), "lr"), (lambda: sd.second_moment(3, 0.1, 1.5, 1.0), "momentum"),
     (lambda: sd.second_moment(3, 0.1, 0.5, -1.0), "noise_var"), (lambda: sd.second_moment(3, 0.1, 0.5, 1.0, 0.0), "curvature"),
     (lambda: sd.second_moment(-1, 0.1, 0.5, 1.0), "tt"), (lambda: sd.escape_probability(3, 0.0, 0.1, 0.5, 1.0), "r"),
-    (lambda: sd.batch_noise_variance([1.0, -1.0], 3), "B")])
+    (lambda: sd.batch_noise_variance([1.0, -1.0], 3), "batch_size")])
 def test_validation_names_parameter(call, name):
     with pytest.raises(ValueError, match=name):
         call()

@@ -17,7 +17,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import optproof.sim as sim
-from optproof.mathcore import minibatch, noise, quadratic
+from optproof.mathcore import minibatch_moments, noise, quadratic
 from optproof.proofs.stats import compare_mean
 
 ALPHA = 1e-7
@@ -91,7 +91,7 @@ def test_fresh_batch_moments_match_exact_recursion(problem):
     assume(replace is False or X.shape[0] % B == 0)  # "replacement" cuts epochs; keep every batch of size B
     res = sim.simulate(sim.LeastSquares(X, y), sim.HeavyBall(lr, momentum), sim.Sampler(kind, B), n_traj=N_TRAJ,
                        n_steps=T, seed=SEED, theta0=theta0, record=("theta",), every=T)
-    exact = minibatch.minibatch_moments(X, y, lr, momentum, B, T, theta0, replace=replace)
+    exact = minibatch_moments.minibatch_moments(X, y, lr, momentum, B, T, theta0, replace=replace)
     _check_moments(res.records["theta"][:, -1], exact.mean[T], np.diagonal(exact.cov[T]))
 
 

@@ -19,7 +19,11 @@ import numpy as np
 import sympy as sp
 
 from optproof.mathcore import batching as bt
-from optproof.mathcore import minibatch as mb
+from optproof.mathcore import minibatch_noise as mbn
+from optproof.mathcore import minibatch_moments as mbm
+from optproof.mathcore import minibatch_stationary as mbs
+from optproof.mathcore import noise_scale as nscale
+from optproof.mathcore import minibatch_proofs as mbp
 from optproof.proofs.catalog import Check, Outcome, RunConfig
 from optproof.proofs.claims._common import error_bar, new_figure, proof_check
 from optproof.proofs.stats import ALPHA_EACH, compare_mean, comparisons_outcome, critical_z
@@ -41,7 +45,7 @@ def _exact_noise(cfg: RunConfig) -> Outcome:
     for replace, b_max in ((False, N), (True, 3)):
         for B in range(1, b_max + 1):
             _, cov = bt.exact_gradient_moments(grads, B, replace)
-            formula = mb.gradient_noise_covariance(_X, _Y, _THETA, B, replace)
+            formula = mbn.gradient_noise_covariance(_X, _Y, _THETA, B, replace)
             ok &= cov == formula.tolist()
             rows[f"replace={replace} B={B}"] = [[str(v) for v in r] for r in cov]
     _, Sigma = bt.exact_population_covariance(grads)
@@ -54,7 +58,7 @@ def _exact_noise(cfg: RunConfig) -> Outcome:
         b2 = [sum(grads[i][p] for i in perm[B:]) / B - gbar[p] for p in range(2)]
         for p, q in product(range(2), range(2)):
             cross[p][q] += b1[p] * b2[q] / len(perms)
-    within = mb.within_epoch_batch_covariance(N, B, sp.Matrix(Sigma))  # SymPy in, exact SymPy out
+    within = mbn.within_epoch_batch_covariance(N, B, sp.Matrix(Sigma))  # SymPy in, exact SymPy out
     ok &= sp.Matrix(cross) == within
     rows["within-epoch Cov[batch 1, batch 2]"] = [[str(v) for v in r] for r in cross]
     return Outcome(ok, "noise covariance = c(N,B) Sigma(theta) exactly for every B (both samplers); two batches of "
@@ -87,10 +91,10 @@ def _exact_moments(cfg: RunConfig) -> Outcome:
     for momentum in (F(0), F(1, 2)):
         lr, B, T = F(1, 4), 2, 3
         mean, cov = _brute_moments(lr, momentum, B, T)
-        mom = mb.minibatch_moments(_X, _Y, lr, momentum, B, T, _THETA)
+        mom = mbm.minibatch_moments(_X, _Y, lr, momentum, B, T, _THETA)
         ok &= mom.mean[T].tolist() == mean and mom.cov[T].tolist() == cov
         rows[f"lambda={momentum}"] = {"E[theta_3]": [str(v) for v in mean], "Cov[theta_3]": [[str(v) for v in r] for r in cov]}
-    eps, dl = mb.optimal_step(_X, _Y, _THETA, 2)
+    eps, dl = nscale.optimal_step(_X, _Y, _THETA, 2)
     # E[L(θ) − L(θ − ε g_B)] is a quadratic in ε: its vertex over all batches is (ε_opt, ΔL_opt)
     grads = _per_example_grads(_THETA)
     batches = list(combinations(range(len(_X)), 2))
@@ -106,8 +110,8 @@ def _exact_moments(cfg: RunConfig) -> Outcome:
     g0, g1, g2 = gain(F(0)), gain(F(1)), gain(F(2))
     a, b = (g2 - 2 * g1 + g0) / 2, (4 * g1 - 3 * g0 - g2) / 2  # gain(e) = a e^2 + b e
     ok &= -b / (2 * a) == eps and gain(eps) == dl
-    rows.update({"eps_opt (B=2)": str(eps), "dL_opt": str(dl), "B_simple": str(mb.gradient_noise_scale(_X, _Y, _THETA)),
-                 "B_noise": str(mb.critical_batch_size(_X, _Y, _THETA))})
+    rows.update({"eps_opt (B=2)": str(eps), "dL_opt": str(dl), "B_simple": str(nscale.gradient_noise_scale(_X, _Y, _THETA)),
+                 "B_noise": str(nscale.critical_batch_size(_X, _Y, _THETA))})
     return Outcome(ok, "moment recursions = enumeration of all 216 batch sequences exactly (lambda = 0, 1/2); "
                        "(eps_opt, dL_opt) = vertex of the exactly enumerated expected loss decrease", rows)
 
@@ -142,7 +146,7 @@ def _simulation_moments(cfg: RunConfig) -> Outcome:
             B = 4
             sample = _theta_samples(X, y, lr, momentum, kind, B, steps, n, cfg.seed + k, theta0)
             k += 1
-            mom = mb.minibatch_moments(X, y, lr, momentum, B, max(steps), theta0, replace=replace)
+            mom = mbm.minibatch_moments(X, y, lr, momentum, B, max(steps), theta0, replace=replace)
             for j, t in enumerate(steps):
                 for p in range(2):
                     tag = f"lambda={momentum} {kind} B={B} t={t} coord {p}"
@@ -165,8 +169,8 @@ def _simulation_batch_size(cfg: RunConfig) -> Outcome:
     comps, curve = [], []
     for j, B in enumerate((1, 2, 4, 8, 16, 32)):
         sample = _theta_samples(X, y, lr, 0.0, "fresh", B, [T], n, cfg.seed + 100 + j, theta_star)[:, 0, 0]
-        mom = mb.minibatch_moments(X, y, lr, 0.0, B, T, theta_star)
-        exact, additive, rel = mb.additive_model_error(X, y, lr, 0.0, B)
+        mom = mbm.minibatch_moments(X, y, lr, 0.0, B, T, theta_star)
+        exact, additive, rel = mbs.additive_model_error(X, y, lr, 0.0, B)
         c = compare_mean(f"Var[theta_T] coord 0, B={B}", (sample - mom.mean[T, 0]) ** 2, mom.cov[T, 0, 0], ALPHA_EACH)
         comps.append(c)
         curve.append((B, c.estimate, c.se, mom.cov[T, 0, 0], exact[0, 0], additive[0, 0], rel))
@@ -200,7 +204,7 @@ def _simulation_reshuffle(cfg: RunConfig) -> Outcome:
     theta = np.array([0.5, 0.5])
     G = X * (X @ theta - y)[:, None]
     gbar = G.mean(0)
-    within = mb.within_epoch_batch_covariance(N, B, mb.per_example_gradient_covariance(X, y, theta))
+    within = mbn.within_epoch_batch_covariance(N, B, mbn.per_example_gradient_covariance(X, y, theta))
     n_ep = 4_000 if cfg.quick else 40_000
     orders = np.array([epoch_order(Sampler("reshuffle", B), N, cfg.seed, 0, e) for e in range(n_ep)])
     batch_means = G[orders].reshape(n_ep, N // B, B, 2).mean(2) - gbar  # (epochs, K, d), centred
@@ -215,7 +219,7 @@ def _simulation_reshuffle(cfg: RunConfig) -> Outcome:
     n = 4_000 if cfg.quick else 120_000
     fresh = _theta_samples(X, y, lr, 0.0, "fresh", B, [T], n, cfg.seed + 7, theta_star)[:, 0, 0]
     shuffled = _theta_samples(X, y, lr, 0.0, "reshuffle", B, [T], n, cfg.seed + 8, theta_star)[:, 0, 0]
-    mom = mb.minibatch_moments(X, y, lr, 0.0, B, T, theta_star)
+    mom = mbm.minibatch_moments(X, y, lr, 0.0, B, T, theta_star)
     v_fresh = (fresh - mom.mean[T, 0]) ** 2
     comps.append(compare_mean("Var[theta_T] fresh batches vs exact", v_fresh, mom.cov[T, 0, 0], ALPHA_EACH))
     # One-sided test (its own ALPHA_EACH share): the reshuffled variance lies below the fresh-batch value.
@@ -239,10 +243,10 @@ def _simulation_optimal_step(cfg: RunConfig) -> Outcome:
     theta = np.array([2.0, 1.0])
     L0 = float(0.5 * np.mean((X @ theta - y) ** 2))
     n = 10_000 if cfg.quick else 100_000
-    comps, numbers = [], {"B_simple": float(mb.gradient_noise_scale(X, y, theta)),
-                          "B_noise": float(mb.critical_batch_size(X, y, theta))}
+    comps, numbers = [], {"B_simple": float(nscale.gradient_noise_scale(X, y, theta)),
+                          "B_noise": float(nscale.critical_batch_size(X, y, theta))}
     for j, B in enumerate((1, 4, 16)):
-        eps, dl = mb.optimal_step(X, y, theta, B)
+        eps, dl = nscale.optimal_step(X, y, theta, B)
         res = simulate(LeastSquares(X, y, gram=False), SGD(eps), Sampler("fresh", B), n_traj=n, n_steps=1,
                        seed=cfg.seed + 20 + j, theta0=theta, record=("full_loss",), every="step")
         comps.append(compare_mean(f"E[L(theta) - L(theta_1)] at eps_opt, B={B}", L0 - res.records["full_loss"][:, 0],
@@ -253,9 +257,9 @@ def _simulation_optimal_step(cfg: RunConfig) -> Outcome:
 
 CHECKS = (
     proof_check("multiplicative noise, moment recursions, stationary variance, optimal step, epoch correlation", (
-        partial(mb.prove_multiplicative_noise, False), partial(mb.prove_multiplicative_noise, True),
-        mb.prove_moment_recursions, mb.prove_stationary_variance_1d,
-        partial(mb.prove_optimal_step, False), partial(mb.prove_optimal_step, True), mb.prove_within_epoch_covariance)),
+        partial(mbp.prove_multiplicative_noise, False), partial(mbp.prove_multiplicative_noise, True),
+        mbp.prove_moment_recursions, mbp.prove_stationary_variance_1d,
+        partial(mbp.prove_optimal_step, False), partial(mbp.prove_optimal_step, True), mbp.prove_within_epoch_covariance)),
     Check("exact", "batch-gradient noise and within-epoch correlation, enumerated", _exact_noise),
     Check("exact", "moment recursions and optimal step, enumerated", _exact_moments),
     Check("simulation", "iterate mean and variance under fresh batches", _simulation_moments,

@@ -13,7 +13,7 @@ import numpy as np
 import sympy as sp
 
 from optproof.mathcore import batching as bt
-from optproof.mathcore import minibatch as mb
+from optproof.mathcore import minibatch_noise as mbn
 from optproof.proofs.catalog import Check, Outcome, RunConfig
 from optproof.proofs.claims._common import new_figure, proof_check
 from optproof.proofs.stats import ALPHA_EACH, compare_mean, comparisons_outcome
@@ -57,7 +57,7 @@ def _problem(seed: int, N: int = 64, d: int = 3):
     X = rng.normal(size=(N, d))
     y = X @ rng.normal(size=d) + rng.normal(size=N)
     theta_star = np.linalg.solve(X.T @ X, X.T @ y)
-    tr_sigma = float(np.trace(mb.per_example_gradient_covariance(X, y, theta_star)))
+    tr_sigma = float(np.trace(mbn.per_example_gradient_covariance(X, y, theta_star)))
     return X, y, theta_star, tr_sigma, float(np.linalg.norm(X.T @ (X @ theta_star - y) / N))
 
 
