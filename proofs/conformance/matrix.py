@@ -1,10 +1,18 @@
-"""``conformance_matrix``: installed implementations x references -> pass/fail (for the report).
+"""``conformance_matrix``: implementations x momentum conventions, with detections (for the report).
 
-Implementations: the NumPy implementations of ``proofs.faulty.CORRECT`` always, plus
-``torch.optim.SGD`` and ``optax.sgd`` (plain and Nesterov, momentum 0.9) when installed.
-References: PyTorch, Keras, optax and EMA conventions with momentum 0.9.  Scenarios have no
-missing gradients (``allow_missing=False``) so the matrix compares the momentum algebra, not the
-meaning of ``None`` (which differs between PyTorch and optax by design).
+Rows:
+
+- *reference implementations*: the NumPy ``TorchLikeSGD`` / ``KerasLikeSGD`` of ``proofs.faulty``
+  and, when installed, ``torch.optim.SGD`` and ``optax.sgd`` (plain and Nesterov, momentum 0.9),
+  each checked against every column: ``match`` or ``mismatch``;
+- *faulty implementations*: every entry of ``proofs.faulty.FAULTS`` (plus the torch-only faults
+  when torch is installed), checked only against the reference its author claims; its cell sits in
+  the column of that convention and reads ``detected`` (with the failing step) or ``missed``.
+
+Columns: PyTorch, Keras, optax (each plain and Nesterov) and EMA, momentum 0.9.  Reference rows
+use no missing gradients (``allow_missing=False``) so they compare the momentum algebra, not the
+meaning of ``None`` (which differs between PyTorch and optax by design); faulty rows use the full
+scenario space, since some bugs live in the handling of missing gradients.
 """
 from __future__ import annotations
 
@@ -14,7 +22,7 @@ from optproof.base.validation import check_int
 from optproof.proofs.conformance.check import check
 from optproof.proofs.conformance.reference import Reference
 
-__all__ = ["conformance_matrix", "matrix_implementations", "matrix_references"]
+__all__ = ["conformance_matrix", "matrix_implementations", "matrix_references", "matrix_faults"]
 
 MU = 0.9
 
@@ -45,9 +53,41 @@ def matrix_implementations() -> dict[str, object]:
     return impls
 
 
-def conformance_matrix(max_examples: int = 100, seed: int = 0) -> dict[str, dict[str, bool]]:
-    """``{implementation: {reference: passed}}`` for every installed implementation."""
+def matrix_faults() -> tuple:
+    """The catalogue of faulty implementations (``proofs.faulty.Entry``), torch ones when installed."""
+    from optproof.proofs.faulty import FAULTS, torch_faults
+
+    return FAULTS + (torch_faults() if importlib.util.find_spec("torch") else ())
+
+
+def _column(ref: Reference, columns: dict[str, Reference]) -> str:
+    """The column of the convention ``ref`` belongs to (same family and Nesterov flag)."""
+    key = (ref.convention.family, ref.convention.nesterov)
+    return next(n for n, c in columns.items() if (c.convention.family, c.convention.nesterov) == key)
+
+
+def _fault_row(entry, columns: dict[str, Reference], max_examples: int, seed: int) -> dict:
+    res = check(entry.factory, entry.reference, max_examples, seed)
+    detection = None
+    if not res.ok:
+        f = res.counterexample.failure
+        detection = {"kind": f.kind, "step": f.step, "message": f.message}
+    return {"implementation": entry.name, "group": "faulty", "claims": entry.reference.name, "bug": entry.bug,
+            "cells": {_column(entry.reference, columns): "missed" if res.ok else "detected"},
+            "detection": detection}
+
+
+def conformance_matrix(max_examples: int = 100, seed: int = 0, faults: bool = True) -> dict:
+    """``{"references": [column names], "rows": [...]}``; each row has ``implementation``,
+    ``group`` ("reference" or "faulty"), ``cells`` (column -> "match" / "mismatch" / "detected" /
+    "missed"; absent = not checked) and, for faulty rows, ``claims``, ``bug`` and ``detection``."""
     check_int("max_examples", max_examples, 1)
+    check_int("seed", seed, 0)
     refs = matrix_references()
-    return {name: {rn: check(f, r, max_examples, seed, allow_missing=False).ok for rn, r in refs.items()}
-            for name, f in matrix_implementations().items()}
+    rows = [{"implementation": name, "group": "reference",
+             "cells": {rn: "match" if check(f, r, max_examples, seed, allow_missing=False).ok else "mismatch"
+                       for rn, r in refs.items()}}
+            for name, f in matrix_implementations().items()]
+    if faults:
+        rows += [_fault_row(e, refs, max_examples, seed) for e in matrix_faults()]
+    return {"references": list(refs), "max_examples": max_examples, "seed": seed, "rows": rows}

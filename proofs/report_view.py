@@ -1,0 +1,127 @@
+"""The reader's view of a results document, rendered with the jinja2 template ``templates/report.html.j2``.
+
+``render(doc)`` turns ``results.json``'s structure into display rows: statuses (pass / fail /
+skipped / error / measured, each styled apart), the test behind each verdict, proofs as
+"statement, then its verified steps" with trivially true lines hidden, numbers rounded to their
+uncertainty, and the conformance matrix with its detections.  Formulas pass through one
+``FormulaSet`` in page order, so each distinct formula is typeset once.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from markupsafe import Markup
+
+from optproof.proofs.catalog import KINDS
+from optproof.proofs.formula import FormulaSet, prose, step_formula
+from optproof.proofs.rounding import at_places, compact, se_places, sig, with_se
+
+__all__ = ["render"]
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _comparison_row(c: dict) -> dict:
+    """One Monte Carlo comparison, rounded: estimate ± se (2 digits of se), interval, theory, z."""
+    se = c.get("se")
+    lo, hi = c.get("ci", (None, None))
+    try:
+        places = se_places(se)
+        ci = f"[{at_places(lo, places)}, {at_places(hi, places)}]"
+    except (TypeError, ValueError):
+        ci = f"[{sig(lo)}, {sig(hi)}]"
+    flag = {True: "yes", False: "no", None: "—"}[c.get("flags_2pct_error")]
+    return {"name": c["name"], "estimate": with_se(c.get("estimate"), se), "ci": ci,
+            "theory": sig(c.get("theory"), 5), "z": f"{c['z']:+.2f}" if isinstance(c.get("z"), float) else "—",
+            "status": "pass" if c.get("passed") else "fail", "detectable": sig(c.get("detectable_relative_error"), 2),
+            "flag": flag}
+
+
+def _proof_view(p: dict) -> dict:
+    steps = [{"why": prose(s["why"]), "tex": step_formula(s["latex"]), "verified": s["verified"]}
+             for s in p["steps"]]
+    return {"statement": p["statement"], "holds": p["holds"], "assumptions": prose(p.get("assumptions") or ""),
+            "steps": steps, "hidden": sum(s["tex"] is None for s in steps)}
+
+
+def _check_view(chk: dict) -> dict:
+    numbers = dict(chk["numbers"])
+    proofs = numbers.pop("proofs", None)
+    comps = numbers.pop("comparisons", None)
+    traceback = numbers.pop("traceback", None)
+    return {**chk, "summary": prose(chk["summary"]), "reason": prose(chk["reason"]),
+            "proofs": [_proof_view(p) for p in proofs] if isinstance(proofs, list) else [],
+            "comparisons": [_comparison_row(c) for c in comps] if isinstance(comps, list) else [],
+            "traceback": traceback, "others": [(str(k), compact(v)) for k, v in numbers.items()]}
+
+
+def _evidence(c: dict) -> list[str]:
+    """Per claim, one phrase per test: how many checks of that test, and the worst z of the z-tests."""
+    out = []
+    by_test: dict[str, list[dict]] = {}
+    for k in c["checks"]:
+        by_test.setdefault(k["test"], []).append(k)
+    for test, chks in by_test.items():
+        ok = sum(k["status"] == "pass" for k in chks)
+        skipped = sum(k["status"] == "skipped" for k in chks)
+        if test == "measured":
+            out.append(f"measured: {len(chks)} check{'s' * (len(chks) != 1)} (no verdict)")
+            continue
+        text = f"{test}: {ok}/{len(chks) - skipped} pass" + (f", {skipped} skipped" if skipped else "")
+        comps = [x for k in chks for x in k["numbers"].get("comparisons", []) or []]
+        if comps:
+            worst = max(abs(x["z"]) for x in comps)
+            text += f" ({sum(x['passed'] for x in comps)}/{len(comps)} comparisons, max |z| = {worst:.2f})"
+        out.append(text)
+    return out
+
+
+def _kind_cells(c: dict) -> list[dict]:
+    cells = []
+    for kind in KINDS:
+        st = Counter(k["status"] for k in c["checks"] if k["kind"] == kind)
+        decided = st["pass"] + st["fail"] + st["error"]
+        worst = "fail" if st["fail"] or st["error"] else "pass" if st["pass"] else "skipped" if st["skipped"] else "measured"
+        text = f"{st['pass']}/{decided}" if decided else "—"
+        extra = ", ".join(f"{n} {s}" for s, n in st.items() if s in ("skipped", "measured"))
+        cells.append({"text": text + (f" ({extra})" if extra else ""), "status": worst if sum(st.values()) else ""})
+    return cells
+
+
+def _conformance_view(matrix: dict | None) -> dict | None:
+    if not matrix or not isinstance(matrix, dict) or "rows" not in matrix:
+        return None
+    refs = matrix["references"]
+    rows = []
+    for r in matrix["rows"]:
+        det = r.get("detection")
+        cells = [{"text": r["cells"].get(ref, ""), "note": ""} for ref in refs]
+        if det:
+            for cell in cells:
+                if cell["text"] == "detected":
+                    cell["note"] = f"{det['kind']} at step {det['step']}"
+        rows.append({**r, "cells": cells, "implementation": r["implementation"].replace("_", " ")})
+    groups = Counter(v for r in matrix["rows"] if r["group"] == "faulty" for v in r["cells"].values())
+    return {"references": refs, "rows": rows, "detected": groups["detected"],
+            "faulty": sum(groups.values()), "max_examples": matrix.get("max_examples"), "seed": matrix.get("seed")}
+
+
+def render(doc: dict, seed_link: str | None = None) -> str:
+    """The report page for ``doc`` (a ``results_document``)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    from optproof.proofs.stats import ALPHA_EACH, SUITE_ALPHA, critical_z
+
+    formulas = FormulaSet()
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals["math"] = lambda tex, block=False: Markup(formulas(tex, block))
+    claims = [{**c, "checks": [_check_view(k) for k in c["checks"]], "evidence": _evidence(c),
+               "cells": _kind_cells(c)} for c in doc["claims"]]
+    mode = "quick" if doc["config"]["quick"] else "full" if doc["config"].get("full") else "default"
+    alpha = {"each": f"{ALPHA_EACH:g}", "suite": f"{SUITE_ALPHA:g}", "z": f"{critical_z(ALPHA_EACH):.2f}",
+             "level": f"{100 * (1 - ALPHA_EACH):.4f}".rstrip("0"), "per_suite": int(round(SUITE_ALPHA / ALPHA_EACH))}
+    return env.get_template("report.html.j2").render(
+        doc=doc, claims=claims, kinds=KINDS, mode=mode, alpha=alpha, seed_link=seed_link,
+        conformance=_conformance_view(doc.get("conformance")), css=(TEMPLATES / "report.css").read_text())
