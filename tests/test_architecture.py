@@ -41,3 +41,19 @@ def test_importing_sim_does_not_load_sympy():
     code = "import sys, optproof.sim; print('sympy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_conformance_checker_loads_neither_sympy_nor_numba():
+    """The checker users put in their test suites runs on NumPy only (issue 8 item 2): its reference
+    steps live in optproof.base.conventions, not in SymPy's mathcore nor in Numba's sim."""
+    code = ("import sys, optproof.proofs.conformance; "
+            "print(sorted({m.split('.')[0] if not m.startswith('optproof.') else '.'.join(m.split('.')[:2]) "
+            "for m in sys.modules} & {'sympy', 'numba', 'optproof.sim', 'optproof.mathcore'}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_base_loads_neither_sympy_nor_numba():
+    code = "import sys, optproof.base.specs, optproof.base.conventions; print('sympy' in sys.modules, 'numba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "False False"

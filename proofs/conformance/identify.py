@@ -132,7 +132,7 @@ def _fits_probes(observed: dict, ref: Reference) -> bool:
 
 def _reference_factory(ref: Reference) -> Factory:
     """The reference itself as a plain-protocol implementation (used to simulate the probes)."""
-    from optproof.mathcore.conventions import init_state, reference_step
+    from optproof.base.conventions import init_state, reference_step
 
     def factory(params):
         theta = [np.asarray(p, np.float64).copy() for p in params]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from optproof.mathcore.conventions import MAGNITUDE, Convention, init_state, reference_step
+from optproof.base.conventions import MAGNITUDE, Convention, init_state, reference_step
 from optproof.base.validation import check_choice
 
 __all__ = ["Reference", "Expected"]

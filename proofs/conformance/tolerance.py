@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optproof.mathcore.conventions import OPS_PER_STEP
+from optproof.base.conventions import OPS_PER_STEP
 from optproof.base.validation import check_choice, check_int
 
 __all__ = ["unit_roundoff", "gamma", "operation_count", "tolerance"]
