@@ -11,8 +11,9 @@ same whatever the thread count or chunking (the reproducibility rule).  Per step
 
 and, when t is a multiple of ``every``, record r = t/every − 1 stores θ_t, m_t, g_t, L_b and
 L(θ_t) (those whose output array is not empty).  A trajectory diverges at the first step t where
-|θ_t,j| > thr or θ_t, L_b or a recorded loss is not finite: it stops, its kernel result is t
-and its records from step t on stay as the caller filled them (NaN).
+|θ_t,j| > thr, |L_b| > lthr or a recorded |L(θ_t)| > lthr, or one of them is not finite (every
+comparison is written ``not x <= thr``, true for NaN): it stops, its kernel result is t and its
+records from step t on stay as the caller filled them (NaN).
 
 The kernel has an explicit signature (FunctionType loss/grad for ``FiniteSum``), so it is
 compiled and cached once; it is built lazily by ``get_kernel()`` (``sim.warmup()`` calls it).
@@ -20,7 +21,6 @@ No allocation happens inside the step loop: buffers are allocated once per traje
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 from numba import njit, prange, types
@@ -54,13 +54,14 @@ def batch_step_grad(prob, A, v, G, h, lossf, gradf, order, lo, hi, theta, g, nee
 
 
 @njit(cache=True)
-def record_step(r, prob, A, v, G, h, c, lossf, theta, m, g, bl, scratch, o_th, o_m, o_g, o_bl, o_fl):
+def record_step(r, prob, A, v, G, h, c, lossf, lthr, theta, m, g, bl, scratch, o_th, o_m, o_g, o_bl, o_fl):
     """At a record step: L(θ) if recorded, then store record r into every output that is not
-    empty (shape[0] == 0 means "not recorded"); return True if the recorded loss is not finite."""
+    empty (shape[0] == 0 means "not recorded"); return True if the recorded loss diverged
+    (|L(θ)| > lthr or not finite)."""
     fl = 0.0
     if o_fl.shape[0] > 0:
         fl = full_loss(prob, A, v, G, h, c, lossf, theta, scratch)
-        if not math.isfinite(fl):
+        if not abs(fl) <= lthr:
             return True
     if o_th.shape[0] > 0:
         o_th[r, :] = theta
@@ -128,7 +129,7 @@ def lsq_batch(A, v, order, lo, hi, theta, g):
 
 @njit(cache=True)
 def trajectory(prob, A, v, G, h, c, noise_std, F, lossf, gradf, samp, B, drop_last, lr, lam,
-               skey, nkey, T, every, thr, theta, m, o_th, o_m, o_g, o_bl, o_fl):
+               skey, nkey, T, every, thr, lthr, theta, m, o_th, o_m, o_g, o_bl, o_fl):
     """Run one trajectory for T steps from (θ, m) in place; return its divergence step or −1.
 
     Least squares: ``lsq_batch`` (inlined), then g_j /= |b|, L_b /= |b| — the same IEEE operations
@@ -185,14 +186,14 @@ def trajectory(prob, A, v, G, h, c, noise_std, F, lossf, gradf, samp, B, drop_la
                         g[j] += xi
             if fresh:
                 undo_fresh(order, B, swaps)
-            bad = not math.isfinite(bl)
+            bad = not abs(bl) <= lthr  # exploding or non-finite batch loss
             for j in range(d):  # heavy ball (as optimizers.hb_step) and the divergence test
                 m[j] = lam * m[j] - lr * g[j]
                 theta[j] = theta[j] + m[j]
                 if not abs(theta[j]) <= thr:
                     bad = True
             if not bad and t % every == 0:
-                bad = record_step(t // every - 1, prob, A, v, G, h, c, lossf, theta, m, g, bl, scratch,
+                bad = record_step(t // every - 1, prob, A, v, G, h, c, lossf, lthr, theta, m, g, bl, scratch,
                                   o_th, o_m, o_g, o_bl, o_fl)
             if bad:
                 return t
@@ -201,7 +202,7 @@ def trajectory(prob, A, v, G, h, c, noise_std, F, lossf, gradf, samp, B, drop_la
 
 
 def _run_chunk(prob, A, v, G, h, c, noise_std, F, lossf, gradf, samp, B, drop_last, lr, lam,
-               seed, traj0, T, every, thr, theta0, m0, o_th, o_m, o_g, o_bl, o_fl, div):
+               seed, traj0, T, every, thr, lthr, theta0, m0, o_th, o_m, o_g, o_bl, o_fl, div):
     for kk in prange(div.shape[0]):
         k = np.int64(kk)  # the parfor index may be unsigned; keep all index arithmetic in int64
         theta = theta0[k if theta0.shape[0] > 1 else 0].copy()
@@ -209,7 +210,7 @@ def _run_chunk(prob, A, v, G, h, c, noise_std, F, lossf, gradf, samp, B, drop_la
         skey = stream_key(seed, traj0 + k, SAMPLER_STREAM)
         nkey = stream_key(seed, traj0 + k, NOISE_STREAM)
         div[k] = trajectory(prob, A, v, G, h, c, noise_std, F, lossf, gradf, samp, B, drop_last, lr, lam,
-                            skey, nkey, T, every, thr, theta, m, o_th[k], o_m[k], o_g[k], o_bl[k], o_fl[k])
+                            skey, nkey, T, every, thr, lthr, theta, m, o_th[k], o_m[k], o_g[k], o_bl[k], o_fl[k])
 
 
 def _signature():
@@ -218,7 +219,7 @@ def _signature():
     return types.void(
         i64, F2, F1, F2, F1, f64, f64, F2, LOSS_FT, GRAD_FT,  # problem
         i64, i64, types.boolean, f64, f64,  # sampler, optimizer
-        types.uint64, i64, i64, i64, f64,  # seed, traj0, T, every, thr
+        types.uint64, i64, i64, i64, f64, f64,  # seed, traj0, T, every, thr, lthr
         F2, F2, F3, F3, F3, F2, F2, types.int64[::1],  # theta0, m0, outputs, div
     )
 

@@ -140,7 +140,8 @@ def heavy_ball(grads: Any, lr: float, lam: float, theta0: Any, m0: Any) -> tuple
 
 
 def simulate_reference(problem: Any, optimizer: Any, sampler: Any, *, n_traj: int, n_steps: int, seed: int = 0,
-                       theta0: Any = None, m0: Any = None, every: int = 1, threshold: float = 1e100) -> dict:
+                       theta0: Any = None, m0: Any = None, every: int = 1, threshold: float = 1e100,
+                       loss_threshold: float = 1e100) -> dict:
     """Per-trajectory records {name: (n_traj, n_rec[, d])} and ``diverged_step`` like ``simulate``."""
     pk = pack(problem)
     d, n = pk.dim, pk.n
@@ -169,10 +170,10 @@ def simulate_reference(problem: Any, optimizer: Any, sampler: Any, *, n_traj: in
                 g = [g[j] + dot(pk.noise_factor[j].tolist(), z) for j in range(d)]
             m = [optimizer.momentum * a - optimizer.lr * b for a, b in zip(m, g)]
             th = [a + b for a, b in zip(th, m)]
-            bad = not math.isfinite(bl) or not all(abs(x) <= threshold for x in th)
+            bad = not abs(bl) <= loss_threshold or not all(abs(x) <= threshold for x in th)
             if not bad and t % every == 0:
                 fl = full_loss(pk, th)
-                bad = not math.isfinite(fl)
+                bad = not abs(fl) <= loss_threshold
                 if not bad:
                     r = t // every - 1
                     for name, val in (("theta", th), ("velocity", m), ("grad", g), ("batch_loss", bl), ("full_loss", fl)):

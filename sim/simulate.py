@@ -14,6 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from optproof.base.validation import check_array, check_choice, check_int, check_real
+from . import budget
 from .kernels import get_kernel
 from .optimizers import HeavyBall
 from .problems import PROBLEMS, Quadratic, pack
@@ -62,11 +63,31 @@ class SimResult:
     def n_diverged(self) -> int:
         return int(self.diverged_traj.size)
 
+    def summary(self) -> str:
+        """How many trajectories diverged and at which steps, in one line (every result states it)."""
+        n, T = self.settings["n_traj"], self.settings["n_steps"]
+        if not self.n_diverged:
+            return f"none of {n} trajectories diverged in {T} steps"
+        steps, counts = np.unique(self.diverged_at, return_counts=True)
+        shown = ", ".join(f"{s} (x{c})" if c > 1 else str(s) for s, c in zip(steps[:6], counts[:6]))
+        more = f", ... {steps[-1]}" if len(steps) > 6 else ""
+        return (f"{self.n_diverged} of {n} trajectories diverged ({100 * self.n_diverged / n:.3g}%) at steps "
+                f"{shown}{more}; median step {int(np.median(self.diverged_at))}; the statistics exclude each "
+                f"from its divergence step on (count[...] says how many entered each record)")
+
+    def __str__(self) -> str:
+        st = self.settings
+        sampler = "" if st["sampler"] is None else f", {st['sampler']}"
+        return (f"SimResult({st['problem']}, {st['optimizer']}{sampler}: {st['n_traj']} trajectories x "
+                f"{st['n_steps']} steps, records {', '.join(st['record'])} at {len(self.steps)} steps; "
+                f"{self.summary()})")
+
     def diverged_fraction(self, step: Any = None) -> float | np.ndarray:
         """Fraction of the trajectories diverged at or before ``step`` (default: the last step T).
 
         ``step`` may be an int in [1, T] or an array of them (e.g. ``self.steps``); a trajectory
-        diverges at the first step where some |θ_t,j| > diverge_threshold or a value is not finite.
+        diverges at the first step where some |θ_t,j| > diverge_threshold, a loss exceeds
+        loss_threshold, or a value is not finite.
         For convergence-region counts pick the threshold for the run length: an unstable linear
         recursion with spectral radius ρ > 1 grows like ρ^t, so it is flagged within T steps only
         if ρ^T·|θ_0| exceeds the threshold (the default 1e100 suits gross blow-ups only).
@@ -113,7 +134,7 @@ def _n_steps(n_epochs: Any, n_steps: Any, S: int) -> int:
     return check_int("n_epochs", n_epochs, 1, (2**31 - 1) // S) * S
 
 
-def _check_setup(problem, optimizer, sampler, record, n_traj, chunk, seed, thr, cov, joint_cov):
+def _check_setup(problem, optimizer, sampler, record, n_traj, chunk, seed, thr, lthr, flags):
     if not isinstance(problem, PROBLEMS):
         raise ValueError(f"problem must be one of {', '.join(p.__name__ for p in PROBLEMS)}; got {type(problem).__name__}")
     if not isinstance(optimizer, HeavyBall):
@@ -123,16 +144,22 @@ def _check_setup(problem, optimizer, sampler, record, n_traj, chunk, seed, thr, 
             raise ValueError("sampler must be None for a Quadratic problem (it has no examples)")
     elif not isinstance(sampler, Sampler):
         raise ValueError(f"sampler must be a Sampler('reshuffle'|'replacement'|'fixed'|'fresh', batch_size); got {sampler!r}")
-    if isinstance(record, str) or not all(r in RECORDABLES for r in record) or len(set(record)) != len(record):
+    try:
+        names = tuple(record) if not isinstance(record, str) else None
+    except TypeError:
+        names = None
+    if names is None or not all(r in RECORDABLES for r in names) or len(set(names)) != len(names):
         raise ValueError(f"record must be a sequence of distinct names from {RECORDABLES}; got {record!r}")
     check_int("n_traj", n_traj, 1, 2**62)
     check_int("chunk", chunk, 1, 2**31)
     check_int("seed", seed, 0, 2**64 - 1)
     check_real("diverge_threshold", thr, 0.0, None, lo_open=True)
-    check_choice("cov", cov, (False, True))
-    check_choice("joint_cov", joint_cov, (False, True))
-    if joint_cov and not {"theta", "velocity"} <= set(record):
+    check_real("loss_threshold", lthr, 0.0, None, lo_open=True)
+    for name, value in flags.items():
+        check_choice(name, value, (False, True) if name != "progress" else (None, False, True))
+    if flags["joint_cov"] and not {"theta", "velocity"} <= set(names):
         raise ValueError(f"joint_cov=True needs record to contain 'theta' and 'velocity'; got {record!r}")
+    return names
 
 
 def simulate(
@@ -151,8 +178,10 @@ def simulate(
     stats_only: bool = False,
     chunk: int = 4096,
     diverge_threshold: float = 1e100,
+    loss_threshold: float = 1e100,
     cov: bool = False,
     joint_cov: bool = False,
+    progress: bool | None = None,
 ) -> SimResult:
     """Run ``n_traj`` trajectories of ``optimizer`` on ``problem`` with mini-batches from ``sampler``.
 
@@ -160,10 +189,19 @@ def simulate(
     all trajectories or (n_traj, d); default 0.  ``record`` ⊆ RECORDABLES, stored at steps
     every, 2·every, … ≤ T (``every`` = "epoch" (S), "step" (1) or an integer).  ``cov``: also the
     covariance of each recorded vector; ``joint_cov``: of (θ, m) stacked (needs both recorded).
-    A trajectory diverges at the first step t where some |θ_t,j| > ``diverge_threshold`` or a
-    value is not finite; it stops there and is excluded from the statistics from then on.
+    A trajectory diverges at the first step t where some |θ_t,j| > ``diverge_threshold``, the
+    batch loss or a recorded full loss exceeds ``loss_threshold`` in absolute value, or one of
+    them is not finite; it stops there and is excluded from the statistics from then on
+    (``SimResult.summary()`` says how many and when).
+
+    Before anything runs: the memory the records need is compared with the memory available
+    (``sim.budget``; ``InsufficientMemory``, a ValueError, suggests ``stats_only=True``), and the
+    duration is estimated; ``progress`` = True / False / None (auto: a tqdm bar on stderr when the
+    estimate exceeds a few seconds and stderr is a terminal).  The bar changes no result bit.
     """
-    _check_setup(problem, optimizer, sampler, record, n_traj, chunk, seed, diverge_threshold, cov, joint_cov)
+    flags = dict(stats_only=stats_only, cov=cov, joint_cov=joint_cov, progress=progress)
+    record = _check_setup(problem, optimizer, sampler, record, n_traj, chunk, seed, diverge_threshold,
+                          loss_threshold, flags)
     pk = pack(problem)
     if sampler is None:
         samp, B, drop_last = FIXED, 1, False
@@ -176,46 +214,72 @@ def simulate(
     th0 = _initial("theta0", theta0, n_traj, pk.dim)
     mm0 = _initial("m0", m0, n_traj, pk.dim)
     steps = k_every * np.arange(1, T // k_every + 1, dtype=np.int64)
+    _check_budget(pk.dim, n_traj, len(steps), record, bool(stats_only), chunk, bool(cov), bool(joint_cov))
+    seconds = budget.estimated_seconds("quadratic" if isinstance(problem, Quadratic) else "sum", n_traj, T,
+                                       pk.dim, B, pk.noise_factor.shape[0] > 0)
     sizes = np.full(len(steps), B) if samp == FRESH else np.minimum(pk.n - B * ((steps - 1) % S), B)
-    out = _run(pk, optimizer, samp, B, drop_last, int(seed), n_traj, T, k_every, float(diverge_threshold),
-               th0, mm0, tuple(record), len(steps), bool(stats_only), chunk, bool(cov), bool(joint_cov))
+    bar = budget.make_bar(progress, seconds, n_traj)
+    run = dict(samp=samp, B=B, drop_last=drop_last, seed=int(seed), n_traj=n_traj, T=T, every=k_every,
+               thr=float(diverge_threshold), lthr=float(loss_threshold), record=record, R=len(steps),
+               stats_only=bool(stats_only), chunk=chunk if bar is None else budget.progress_chunk(chunk, n_traj),
+               cov=bool(cov), joint_cov=bool(joint_cov))
+    try:
+        out = _run(pk, optimizer, th0, mm0, bar, **run)
+    finally:
+        if bar is not None:
+            bar.close()
     settings = dict(problem=type(problem).__name__, optimizer=optimizer, sampler=sampler, n_traj=n_traj,
-                    n_steps=T, steps_per_epoch=S, seed=seed, every=k_every, record=tuple(record),
+                    n_steps=T, steps_per_epoch=S, seed=seed, every=k_every, record=record,
                     stats_only=bool(stats_only), chunk=chunk, diverge_threshold=diverge_threshold,
-                    cov=bool(cov), joint_cov=bool(joint_cov))
+                    loss_threshold=loss_threshold, cov=bool(cov), joint_cov=bool(joint_cov),
+                    estimated_seconds=seconds)
     records, mean, var, count, covs, div_traj, div_at = out
     return SimResult(records, mean, var, count, steps, sizes, div_traj, div_at, settings, covs)
 
 
-def _run(pk, opt, samp, B, drop_last, seed, n_traj, T, every, thr, th0, mm0, record, R, stats_only, chunk,
-         cov, joint_cov):
+def _width(r: str, d: int) -> int:
+    return d if r in VECTOR_RECORDS else 1
+
+
+def _check_budget(d, n_traj, R, record, stats_only, chunk, cov, joint_cov) -> None:
+    widths = [_width(r, d) for r in record]
+    need = budget.record_bytes(n_traj, R, widths, stats_only=stats_only, chunk=chunk,
+                               cov_widths=[d for r in record if cov and r in VECTOR_RECORDS],
+                               joint_width=2 * d if joint_cov else 0)
+    what = (f"its records ({'chunk buffers of ' + str(min(chunk, n_traj)) if stats_only else n_traj} "
+            f"trajectories x {R} records x {sum(widths)} values, float64, plus statistics)")
+    budget.check_memory(need, what)
+
+
+def _run(pk, opt, th0, mm0, bar, *, samp, B, drop_last, seed, n_traj, T, every, thr, lthr, record, R,
+         stats_only, chunk, cov, joint_cov):
     kernel = get_kernel()
     d = pk.dim
-    stats = {r: RunningStats(R, d if r in VECTOR_RECORDS else 1, cov and r in VECTOR_RECORDS) for r in record}
+    shape = {r: (R, d) if r in VECTOR_RECORDS else (R,) for r in RECORDABLES}
+    stats = {r: RunningStats(R, _width(r, d), cov and r in VECTOR_RECORDS) for r in record}
     joint = RunningStats(R, 2 * d, True) if joint_cov else None
-    kept: dict[str, list[np.ndarray]] = {r: [] for r in record}
+    kept = {} if stats_only else {r: np.full((n_traj,) + shape[r], np.nan) for r in record}
     div_traj, div_at = [], []
     for start in range(0, n_traj, chunk):
         c = min(chunk, n_traj - start)
-        outs = {r: np.full((c, R, d) if r in VECTOR_RECORDS else (c, R), np.nan) for r in record}
+        rows = slice(start, start + c)
+        outs = {r: kept[r][rows] if r in kept else np.full((c,) + shape[r], np.nan) for r in record}
         for r in RECORDABLES:
             outs.setdefault(r, np.empty((c, 0, 0) if r in VECTOR_RECORDS else (c, 0)))
         div = np.empty(c, dtype=np.int64)
-        rows = slice(start, start + c)
         kernel(pk.code, pk.A, pk.v, pk.G, pk.h, pk.c, pk.noise_std, pk.noise_factor, pk.loss, pk.grad,
-               samp, B, drop_last, opt.lr, opt.momentum, np.uint64(seed), start, T, every, thr,
+               samp, B, drop_last, opt.lr, opt.momentum, np.uint64(seed), start, T, every, thr, lthr,
                th0 if len(th0) == 1 else th0[rows], mm0 if len(mm0) == 1 else mm0[rows],
                outs["theta"], outs["velocity"], outs["grad"], outs["batch_loss"], outs["full_loss"], div)
         for r in record:
             stats[r].fold(outs[r])
-            if not stats_only:
-                kept[r].append(outs[r])
         if joint is not None:
             joint.fold(np.concatenate([outs["theta"], outs["velocity"]], axis=2))
         bad = np.flatnonzero(div >= 0)
         div_traj.append(bad + start)
         div_at.append(div[bad])
-    records = {} if stats_only else {r: np.concatenate(v) for r, v in kept.items()}
+        if bar is not None:
+            bar.update(c)
     mean, var, count, covs = {}, {}, {}, {}
     for r in record:
         mean[r], var[r], count[r] = stats[r].result((d,) if r in VECTOR_RECORDS else ())
@@ -223,4 +287,4 @@ def _run(pk, opt, samp, B, drop_last, seed, n_traj, T, every, thr, th0, mm0, rec
             covs[r] = stats[r].covariance()
     if joint is not None:
         covs[JOINT] = joint.covariance()
-    return records, mean, var, count, covs, np.concatenate(div_traj), np.concatenate(div_at)
+    return kept, mean, var, count, covs, np.concatenate(div_traj), np.concatenate(div_at)

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 STDLIB = set(sys.stdlib_module_names)
 ALLOWED = {
     "mathcore": {"numpy", "sympy", "optproof.mathcore", "optproof.base"},
-    "sim": {"numpy", "numba", "optproof.sim", "optproof.base"},
+    "sim": {"numpy", "numba", "tqdm", "optproof.sim", "optproof.base"},  # tqdm: simulate's progress bar
     "optproof/base": {"numpy", "optproof.base"},
 }
 
