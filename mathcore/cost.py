@@ -16,6 +16,14 @@ Relaxed to real B (``prove_cost_model``): ``E(B) = N t₀/B + N c/P`` strictly d
 knee ``B_ε = t₀ P/(ε c)`` on ("decreasing then flattening").  The trade-off: updates per epoch
 ``N/B`` fall as B grows while time per update rises — a larger batch buys a faster epoch with
 fewer (less noisy) steps.
+
+Operation counts (what C2 decides on; wall time is only measured): the simulator's least-squares
+step, read off its loops (``sim.kernels.lsq_batch`` and the heavy-ball update), performs per
+example of a batch ``4d + 4`` floating-point operations (residual x·θ − y: 2d + 1; loss term ½r²: 3;
+gradient accumulation g_j += r x_j: 2d) and per update ``5d + 1`` more (the two means: d + 1
+divisions; m = λm − ηg: 3d; θ + m: d).  With the batch sizes b_1..b_U an epoch really uses,
+work W = Σ_k (5d + 1 + (4d + 4) b_k) and, with P lanes working on a batch at once, critical path
+(span) S_P = Σ_k (5d + 1 + (4d + 4)⌈b_k/P⌉): the cost model with t₀ = 5d + 1 and c = 4d + 4.
 """
 from __future__ import annotations
 
@@ -30,7 +38,8 @@ from optproof.mathcore.proof import Proof
 from optproof.base.validation import check_array, check_choice, check_int, check_real
 
 __all__ = ["updates_per_epoch", "examples_per_epoch", "update_time", "epoch_time", "time_per_example",
-           "best_batch_size", "knee_batch_size", "CostFit", "fit_epoch_times", "prove_cost_model"]
+           "best_batch_size", "knee_batch_size", "CostFit", "fit_epoch_times", "prove_cost_model",
+           "example_flops", "update_flops", "epoch_work", "epoch_span"]
 
 
 def _sizes(N: Any, B: Any) -> tuple[int, int]:
@@ -92,6 +101,34 @@ def knee_batch_size(t0: float, c: float, P: int = 1, eps: float = 0.1) -> float:
     c = check_real("c", c, 0.0, lo_open=True)
     eps = check_real("eps", eps, 0.0, lo_open=True)
     return t0 * check_int("P", P, 1) / (eps * c)
+
+
+def example_flops(d: int) -> int:
+    """Floating-point operations per example of a least-squares batch in the kernel: 4d + 4 (see the module doc)."""
+    return 4 * check_int("d", d, 1) + 4
+
+
+def update_flops(d: int) -> int:
+    """Floating-point operations per update outside the example loop: 5d + 1 (means, heavy ball, θ + m)."""
+    return 5 * check_int("d", d, 1) + 1
+
+
+def _batch_sizes(batch_sizes: Any) -> list[int]:
+    sizes = [check_int("batch size", b, 1) for b in np.asarray(batch_sizes, dtype=object).ravel().tolist()]
+    if not sizes:
+        raise ValueError("batch_sizes must name at least one batch")
+    return sizes
+
+
+def epoch_work(batch_sizes: Any, d: int) -> int:
+    """W = Σ_k (update_flops(d) + example_flops(d)·b_k) over the batches b_k of an epoch (exact integer)."""
+    return sum(update_flops(d) + example_flops(d) * b for b in _batch_sizes(batch_sizes))
+
+
+def epoch_span(batch_sizes: Any, d: int, P: int = 1) -> int:
+    """S_P = Σ_k (update_flops(d) + example_flops(d)·⌈b_k/P⌉): the critical path with P parallel lanes per batch."""
+    P = check_int("P", P, 1)
+    return sum(update_flops(d) + example_flops(d) * (-(-b // P)) for b in _batch_sizes(batch_sizes))
 
 
 class CostFit(NamedTuple):

@@ -30,6 +30,7 @@ from typing import Callable
 
 import numpy as np
 
+from optproof.proofs.catalog import derive_seed
 from optproof.proofs.stats import paired_t_interval
 
 __all__ = ["Design", "FULL", "TINY", "KESKAR_F1", "U", "epsilon_sharpness", "top_hessian_eigenvalue",
@@ -150,7 +151,7 @@ def train_to_target(problem, lr: float, momentum: float, batch: int, theta0: np.
 
     Runs ``sim.simulate`` in segments of ``segment`` epochs recording θ, m and L(θ) every epoch;
     a trajectory stops at the first epoch with L ≤ target; the others continue from their
-    (θ, m) in the next segment, whose batches come from the fresh seed ``seed + segment index``
+    (θ, m) in the next segment, whose batches come from the fresh seed ``derive_seed(seed, "segment", k)``
     (every epoch is still an independent uniform permutation).  Returns per trajectory θ at the
     stop, the epoch count, the loss, whether the target was reached, and whether it diverged.
     """
@@ -167,7 +168,7 @@ def train_to_target(problem, lr: float, momentum: float, batch: int, theta0: np.
     while active.size and epochs[active[0]] < max_epochs:
         E = int(min(segment, max_epochs - epochs[active[0]]))
         res = simulate(problem, HeavyBall(lr, momentum), Sampler("reshuffle", batch), n_traj=active.size, n_epochs=E,
-                       seed=seed + k, theta0=theta[active], m0=m[active], record=("theta", "velocity", "full_loss"))
+                       seed=derive_seed(seed, "segment", k), theta0=theta[active], m0=m[active], record=("theta", "velocity", "full_loss"))
         k += 1
         fl = res.records["full_loss"]
         keep = []
@@ -205,7 +206,7 @@ def run_experiment(design: Design = FULL, seed: int = 0) -> dict:
     data = load_digits_split(design.test_fraction, design.split_seed, design.n_train)
     shape = mlp.MLPShape(data.n_features, design.n_hidden, data.n_classes)
     problem = mlp.mlp_problem(data.X_train, data.y_train, shape)
-    theta0 = np.array([mlp.init_params(shape, np.random.default_rng([seed, s])) for s in range(design.n_seeds)])
+    theta0 = np.array([mlp.init_params(shape, np.random.default_rng(derive_seed(seed, "init", s))) for s in range(design.n_seeds)])
     batches = {"small": design.small_batch, "large": design.large_batch(data.n_train)}
     caps = {"small": design.max_epochs_small, "large": design.max_epochs_large}
     fg = lambda th: mlp.loss_grad(shape, th, data.X_train, data.y_train)  # noqa: E731
@@ -213,7 +214,7 @@ def run_experiment(design: Design = FULL, seed: int = 0) -> dict:
     for j, (name, B) in enumerate(batches.items()):
         t0 = time.perf_counter()
         tr = train_to_target(problem, design.lr, design.momentum, B, theta0, design.target_loss, caps[name],
-                             design.segment_epochs, seed=1000 * (seed + 1) + 500 * j)
+                             design.segment_epochs, seed=derive_seed(seed, "training", name))
         timing[f"training {name} (s)"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         per = {"epochs": tr["epochs"].tolist(), "steps": (tr["epochs"] * -(-data.n_train // B)).tolist(),
@@ -234,7 +235,7 @@ def run_experiment(design: Design = FULL, seed: int = 0) -> dict:
                 per[f"eps-sharpness {e:g}"].append(sh["value"])
                 per[f"eps-sharpness {e:g} first-order part"].append(sh["first-order part"])
             eig = top_hessian_eigenvalue(lambda v, th=th: mlp.hvp(shape, th, v, data.X_train, data.y_train),
-                                         shape.dim, seed=seed + s)
+                                         shape.dim, seed=derive_seed(seed, "lanczos", s))
             per["lambda_max"].append(eig["value"])
             per["lambda_max residual"].append(eig["residual"])
             per["lanczos matvecs"].append(eig["matvecs"])

@@ -41,7 +41,7 @@ def implementation(check: Check) -> str:
     """What implements ``check``: its function, and for a symbolic check the provers it runs."""
     provers = getattr(check.fn, "provers", ())
     if provers:
-        return ", ".join(qualified(p) for p in provers)
+        return "; ".join(qualified(p) for p in provers)
     return qualified(check.fn)
 
 

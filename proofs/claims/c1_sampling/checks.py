@@ -78,7 +78,8 @@ def _simulation(cfg: RunConfig) -> Outcome:
     n_traj, n_epochs = (40, 25) if cfg.quick else (200, 50)
     numbers, comps, ok = {}, [], True
     for drop_last in (False, True):
-        orders = _orders(Sampler("reshuffle", B, drop_last), N, cfg.seed, n_traj, n_epochs)
+        orders = _orders(Sampler("reshuffle", B, drop_last), N, cfg.seed_for("C1", "reshuffle", int(drop_last)),
+                         n_traj, n_epochs)
         seen = orders[..., : B * (N // B)] if drop_last else orders
         perms = bool(np.all(np.sort(orders, axis=-1) == np.arange(N)))
         distinct = bool(np.all(np.diff(np.sort(seen, axis=-1), axis=-1) > 0))
@@ -88,15 +89,15 @@ def _simulation(cfg: RunConfig) -> Outcome:
                                                        "fraction of epochs reordered": reshuffled}
         ok &= perms and distinct and reshuffled == 1.0
     # position of each example in the first batch of a reshuffled epoch: uniform, P = B/N
-    orders = _orders(Sampler("reshuffle", B), N, cfg.seed + 1, n_traj, n_epochs)
+    orders = _orders(Sampler("reshuffle", B), N, cfg.seed_for("C1", "first batch"), n_traj, n_epochs)
     first = np.bincount(orders[..., :B].ravel(), minlength=N)
     comps.append(_chi_square(first, np.full(N, first.sum() / N), "first batch membership (reshuffle)"))
     # with replacement: every index uniform
-    orders = _orders(Sampler("replacement", B), N, cfg.seed + 2, n_traj, n_epochs)
+    orders = _orders(Sampler("replacement", B), N, cfg.seed_for("C1", "replacement"), n_traj, n_epochs)
     counts = np.bincount(orders.ravel(), minlength=N)
     comps.append(_chi_square(counts, np.full(N, counts.sum() / N), "index frequency (replacement)"))
     # fixed order never changes
-    orders = _orders(Sampler("fixed", B), N, cfg.seed, 3, 3)
+    orders = _orders(Sampler("fixed", B), N, cfg.seed_for("C1", "fixed"), 3, 3)
     ok &= bool(np.all(orders == np.arange(N)))
     for c, stat, df, p in comps:
         numbers[c.name] = {"chi2": stat, "df": df, "p_value": p, "alpha": c.alpha, "passed": c.passed}

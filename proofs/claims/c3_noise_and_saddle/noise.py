@@ -137,14 +137,14 @@ def _theta_samples(X, y, lr, momentum, kind, B, steps, n_traj, seed, theta0):
 
 def _simulation_moments(cfg: RunConfig) -> Outcome:
     """Mean and variance of θ_t under fresh batches versus the exact recursions (SGD and heavy ball)."""
-    X, y = _data(cfg.seed)
+    X, y = _data(cfg.seed_for("C3", "moments data"))
     theta0 = np.array([3.0, 2.0])
     n = 4_000 if cfg.quick else 120_000
     steps, comps, k = [2, 10, 40], [], 0
     for momentum, lr in ((0.0, 0.1), (0.5, 0.05)):
         for kind, replace in (("fresh", False), ("replacement", True)):
             B = 4
-            sample = _theta_samples(X, y, lr, momentum, kind, B, steps, n, cfg.seed + k, theta0)
+            sample = _theta_samples(X, y, lr, momentum, kind, B, steps, n, cfg.seed_for("C3", "moments", k), theta0)
             k += 1
             mom = mbm.minibatch_moments(X, y, lr, momentum, B, max(steps), theta0, replace=replace)
             for j, t in enumerate(steps):
@@ -162,13 +162,13 @@ N_MOMENTS = 2 * 2 * 3 * 2 * 2  # momenta x samplers x steps x coords x (mean, va
 
 def _simulation_batch_size(cfg: RunConfig) -> Outcome:
     """Variance of θ_T against B: exact (multiplicative) recursion vs simulation; the additive model's error."""
-    X, y = _data(cfg.seed + 1)
+    X, y = _data(cfg.seed_for("C3", "batch-size data"))
     lr, T = 0.3, 60
     theta_star = np.linalg.solve(X.T @ X, X.T @ y)
     n = 4_000 if cfg.quick else 120_000
     comps, curve = [], []
     for j, B in enumerate((1, 2, 4, 8, 16, 32)):
-        sample = _theta_samples(X, y, lr, 0.0, "fresh", B, [T], n, cfg.seed + 100 + j, theta_star)[:, 0, 0]
+        sample = _theta_samples(X, y, lr, 0.0, "fresh", B, [T], n, cfg.seed_for("C3", "batch size", j), theta_star)[:, 0, 0]
         mom = mbm.minibatch_moments(X, y, lr, 0.0, B, T, theta_star)
         exact, additive, rel = mbs.additive_model_error(X, y, lr, 0.0, B)
         c = compare_mean(f"Var[theta_T] coord 0, B={B}", (sample - mom.mean[T, 0]) ** 2, mom.cov[T, 0, 0], ALPHA_EACH)
@@ -199,14 +199,15 @@ def _simulation_reshuffle(cfg: RunConfig) -> Outcome:
     """Reshuffled epochs: within-epoch batch covariance −Σ/(N−1); the iterate variance falls below fresh batches."""
     from optproof.sim import Sampler, epoch_order
 
-    X, y = _data(cfg.seed + 2, N=48)
+    X, y = _data(cfg.seed_for("C3", "reshuffle data"), N=48)
     N, B = X.shape[0], 8
     theta = np.array([0.5, 0.5])
     G = X * (X @ theta - y)[:, None]
     gbar = G.mean(0)
     within = mbn.within_epoch_batch_covariance(N, B, mbn.per_example_gradient_covariance(X, y, theta))
     n_ep = 4_000 if cfg.quick else 40_000
-    orders = np.array([epoch_order(Sampler("reshuffle", B), N, cfg.seed, 0, e) for e in range(n_ep)])
+    orders_seed = cfg.seed_for("C3", "reshuffle orders")
+    orders = np.array([epoch_order(Sampler("reshuffle", B), N, orders_seed, 0, e) for e in range(n_ep)])
     batch_means = G[orders].reshape(n_ep, N // B, B, 2).mean(2) - gbar  # (epochs, K, d), centred
     epoch_sum = np.abs(batch_means.sum(1)).max()
     comps = [compare_mean("Cov[g_B1, g_B2] entry (0,0)", batch_means[:, 0, 0] * batch_means[:, 1, 0],
@@ -217,8 +218,8 @@ def _simulation_reshuffle(cfg: RunConfig) -> Outcome:
     lr, T = 0.2, 3 * (N // B)
     theta_star = np.linalg.solve(X.T @ X, X.T @ y)
     n = 4_000 if cfg.quick else 120_000
-    fresh = _theta_samples(X, y, lr, 0.0, "fresh", B, [T], n, cfg.seed + 7, theta_star)[:, 0, 0]
-    shuffled = _theta_samples(X, y, lr, 0.0, "reshuffle", B, [T], n, cfg.seed + 8, theta_star)[:, 0, 0]
+    fresh = _theta_samples(X, y, lr, 0.0, "fresh", B, [T], n, cfg.seed_for("C3", "reshuffle vs fresh"), theta_star)[:, 0, 0]
+    shuffled = _theta_samples(X, y, lr, 0.0, "reshuffle", B, [T], n, cfg.seed_for("C3", "reshuffle"), theta_star)[:, 0, 0]
     mom = mbm.minibatch_moments(X, y, lr, 0.0, B, T, theta_star)
     v_fresh = (fresh - mom.mean[T, 0]) ** 2
     comps.append(compare_mean("Var[theta_T] fresh batches vs exact", v_fresh, mom.cov[T, 0, 0], ALPHA_EACH))
@@ -239,7 +240,7 @@ def _simulation_optimal_step(cfg: RunConfig) -> Outcome:
     """One SGD step with McCandlish's ε_opt(B): the mean loss decrease equals ΔL_opt(B)."""
     from optproof.sim import SGD, LeastSquares, Sampler, simulate
 
-    X, y = _data(cfg.seed + 3)
+    X, y = _data(cfg.seed_for("C3", "optimal-step data"))
     theta = np.array([2.0, 1.0])
     L0 = float(0.5 * np.mean((X @ theta - y) ** 2))
     n = 10_000 if cfg.quick else 100_000
@@ -248,7 +249,7 @@ def _simulation_optimal_step(cfg: RunConfig) -> Outcome:
     for j, B in enumerate((1, 4, 16)):
         eps, dl = nscale.optimal_step(X, y, theta, B)
         res = simulate(LeastSquares(X, y, gram=False), SGD(eps), Sampler("fresh", B), n_traj=n, n_steps=1,
-                       seed=cfg.seed + 20 + j, theta0=theta, record=("full_loss",), every="step")
+                       seed=cfg.seed_for("C3", "optimal step", j), theta0=theta, record=("full_loss",), every="step")
         comps.append(compare_mean(f"E[L(theta) - L(theta_1)] at eps_opt, B={B}", L0 - res.records["full_loss"][:, 0],
                                   dl, ALPHA_EACH))
         numbers[f"B={B}"] = {"eps_opt": eps, "dL_opt": dl}

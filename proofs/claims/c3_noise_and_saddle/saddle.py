@@ -77,18 +77,18 @@ def _simulation_stuck(cfg: RunConfig) -> Outcome:
 
     H = np.diag([1.0, -1.0])
     ok, rows = True, {}
-    for lam_ in OPTS:
+    for k, lam_ in enumerate(OPTS):
         for name, prob, samp in (("quadratic, no noise", Quadratic(H), None),
                                  ("finite sum, B = N (fresh)", _finite_sum(), Sampler("fresh", len(A))),
                                  ("finite sum, B = N (reshuffle)", _finite_sum(), Sampler("reshuffle", len(A)))):
             res = simulate(prob, HeavyBall(0.1, lam_), samp, n_traj=8, n_steps=500, theta0=[0.0, 0.0],
-                           record=("theta", "grad"), every=1)
+                           record=("theta", "grad"), every=1, seed=cfg.seed_for("C3", "saddle full batch"))
             still = bool(np.all(res.records["theta"] == 0.0) and np.all(res.records["grad"] == 0.0))
             ok &= still
             rows[f"lambda={lam_} {name}: theta_t == 0 bitwise for t <= 500"] = still
         B = 2
         res = simulate(_finite_sum(), HeavyBall(0.1, lam_), Sampler("fresh", B), n_traj=2000, n_steps=1,
-                       theta0=[0.0, 0.0], record=("theta",), every=1)
+                       theta0=[0.0, 0.0], record=("theta",), every=1, seed=cfg.seed_for("C3", "saddle first step", k))
         y1 = res.records["theta"][:, 0, 1]
         allowed = {-0.1 * float(sum(c)) / B for c in combinations(A, B)}
         moved = bool(np.all(y1 != 0.0) and np.all(res.records["theta"][:, 0, 0] == 0.0))
@@ -118,7 +118,8 @@ def _simulation_escape_law(cfg: RunConfig) -> Outcome:
             s2 = sd.batch_noise_variance(A, B)
             T = 3000
             nn = n if B < len(A) else 16
-            tau = _escape_times(_finite_sum(), lam_, FS["lr"], Sampler("fresh", B), nn, T, cfg.seed + 10 * k + B)
+            tau = _escape_times(_finite_sum(), lam_, FS["lr"], Sampler("fresh", B), nn, T,
+                                cfg.seed_for("C3", "escape law", k, B))
             if B == len(A):
                 never = bool(np.all(tau < 0))
                 ok &= never
@@ -146,7 +147,7 @@ def _escape_figure(cfg, curve):
     p = GAUSS
     prob = Quadratic(np.diag([1.0, -1.0]), noise_cov=np.diag([0.0, p["s2"]]))
     for k, lam_ in enumerate(OPTS):
-        tau = _escape_times(prob, lam_, p["lr"], None, 20_000, 400, cfg.seed + 500 + k)
+        tau = _escape_times(prob, lam_, p["lr"], None, 20_000, 400, cfg.seed_for("C3", "escape figure", k))
         tt = np.arange(1, int(tau.max()) + 2)
         a1.hist(tau, bins=np.arange(0.5, tau.max() + 1.5), density=True, alpha=0.5,
                 label=f"simulated escape step, λ={lam_}")
@@ -179,22 +180,23 @@ def _simulation_moments(cfg: RunConfig) -> Outcome:
     prob = Quadratic(np.diag([1.0, -1.0]), noise_cov=np.diag([0.0, p["s2"]]))
     for k, lam_ in enumerate(OPTS):
         T = max(p["steps"])
-        res = simulate(prob, HeavyBall(p["lr"], lam_), n_traj=n, n_steps=T, seed=cfg.seed + 100 + k,
-                       theta0=[0.0, 0.0], record=("theta",), every=10)
+        res = simulate(prob, HeavyBall(p["lr"], lam_), n_traj=n, n_steps=T,
+                       seed=cfg.seed_for("C3", "saddle moments", k), theta0=[0.0, 0.0], record=("theta",), every=10)
         med = sd.median_escape_step(R, p["lr"], lam_, p["s2"])
         for t_ in p["steps"]:
             y = res.records["theta"][:, t_ // 10 - 1, 1]
             comps.append(compare_mean(f"Gaussian lambda={lam_}: E y_{t_}^2", y * y,
                                       sd.second_moment(t_, p["lr"], lam_, p["s2"]), ALPHA_EACH))
-        run = simulate(prob, HeavyBall(p["lr"], lam_), n_traj=n, n_steps=med + 4, seed=cfg.seed + 200 + k,
-                       theta0=[0.0, 0.0], record=("theta",), every=1)
+        run = simulate(prob, HeavyBall(p["lr"], lam_), n_traj=n, n_steps=med + 4,
+                       seed=cfg.seed_for("C3", "saddle escape probability", k), theta0=[0.0, 0.0], record=("theta",), every=1)
         for t_ in (med - 4, med, med + 4):
             y = run.records["theta"][:, t_ - 1, 1]
             comps.append(compare_mean(f"Gaussian lambda={lam_}: P(|y_{t_}| > {R})", (np.abs(y) > R).astype(float),
                                       sd.escape_probability(t_, R, p["lr"], lam_, p["s2"]), ALPHA_EACH))
         for B in (1, 4):
             res = simulate(_finite_sum(), HeavyBall(FS["lr"], lam_), Sampler("fresh", B), n_traj=n, n_steps=FS["T"],
-                           seed=cfg.seed + 300 + 10 * k + B, theta0=[0.0, 0.0], record=("theta",), every=FS["T"])
+                           seed=cfg.seed_for("C3", "saddle finite sum", k, B), theta0=[0.0, 0.0], record=("theta",),
+                           every=FS["T"])
             y = res.records["theta"][:, 0, 1]
             comps.append(compare_mean(f"finite sum lambda={lam_} B={B}: E y_{FS['T']}^2", y * y,
                                       sd.second_moment(FS["T"], FS["lr"], lam_, sd.batch_noise_variance(A, B)),

@@ -64,13 +64,13 @@ def _problem(seed: int, N: int = 64, d: int = 3):
 def _simulation(cfg: RunConfig) -> Outcome:
     from optproof.sim import SGD, LeastSquares, Sampler, simulate
 
-    X, y, theta_star, tr_sigma, resid = _problem(cfg.seed)
+    X, y, theta_star, tr_sigma, resid = _problem(cfg.seed_for("C4", "data"))
     N, lr = X.shape[0], 0.05
     M = 40_000 if cfg.quick else 400_000
     comps, numbers, ok = [], {"N": N, "tr Sigma(theta*)": tr_sigma, "|grad L(theta*)| (float)": resid}, True
     for j, (kind, B) in enumerate((("reshuffle", 1), ("reshuffle", 8), ("replacement", 8))):
-        res = simulate(LeastSquares(X, y), SGD(lr), Sampler(kind, B), n_traj=M, n_steps=1, seed=cfg.seed + j,
-                       theta0=theta_star, record=("theta",), every="step")
+        res = simulate(LeastSquares(X, y), SGD(lr), Sampler(kind, B), n_traj=M, n_steps=1,
+                       seed=cfg.seed_for("C4", "first step", j), theta0=theta_star, record=("theta",), every="step")
         disp2 = np.sum((res.records["theta"][:, 0] - theta_star) ** 2, axis=1)
         theory = bt.stationary_step_second_moment(N, B, lr, tr_sigma, replace=kind == "replacement")
         comps.append(compare_mean(f"E||theta_1 - theta*||^2 ({kind}, B={B})", disp2, theory, ALPHA_EACH))
@@ -84,8 +84,8 @@ def _simulation(cfg: RunConfig) -> Outcome:
     per_ex = np.abs(X) * np.abs(X @ theta_star - y)[:, None]
     step_bound = lr * (resid + (2 * N + X.shape[1]) * u * per_ex.mean(0).max()) + u * np.abs(theta_star).max()
     gd_bound = 1.01 * T * step_bound
-    sgd = simulate(LeastSquares(X, y), SGD(lr), Sampler("reshuffle", 8), n_traj=200, n_epochs=1, seed=cfg.seed,
-                   theta0=theta_star, record=("theta",))
+    sgd = simulate(LeastSquares(X, y), SGD(lr), Sampler("reshuffle", 8), n_traj=200, n_epochs=1,
+                   seed=cfg.seed_for("C4", "one epoch"), theta0=theta_star, record=("theta",))
     sgd_move = np.linalg.norm(sgd.records["theta"][:, -1] - theta_star, axis=1)
     ok &= gd_move <= gd_bound and float(np.min(sgd_move)) > 1e6 * gd_bound
     numbers.update({"GD max |theta_t - theta*| over 200 steps": gd_move, "GD rounding bound": gd_bound,

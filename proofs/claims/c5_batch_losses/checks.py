@@ -92,7 +92,7 @@ def _batch_loss_samples(X, y, theta, kind, B, M, seed):
 
 
 def _simulation_moments(cfg: RunConfig) -> Outcome:
-    X, y, theta, losses = _dataset(cfg.seed)
+    X, y, theta, losses = _dataset(cfg.seed_for("C5", "data"))
     N = len(losses)
     L, s2 = float(losses.mean()), float(losses.var())
     M = 40_000 if cfg.quick else 400_000
@@ -100,7 +100,7 @@ def _simulation_moments(cfg: RunConfig) -> Outcome:
     curves = {}
     for kind, replace in (("reshuffle", False), ("replacement", True)):
         for j, B in enumerate((1, 4, 16, 64)):
-            x = _batch_loss_samples(X, y, theta, kind, B, M, cfg.seed + 10 * j + replace)
+            x = _batch_loss_samples(X, y, theta, kind, B, M, cfg.seed_for("C5", "batch losses", int(replace), j))
             theory = bt.batch_loss_variance(N, B, s2, replace)
             if theory == 0.0:  # B = N without replacement: every batch is the whole data set
                 err = float(np.max(np.abs(x - L)))
@@ -139,14 +139,14 @@ def _simulation_epochs(cfg: RunConfig) -> Outcome:
     """Unweighted epoch mean and drop_last over reshuffled epochs of the simulator's sampler."""
     from optproof.sim import Sampler, epoch_order
 
-    _, _, _, losses = _dataset(cfg.seed + 1, N=50)
+    _, _, _, losses = _dataset(cfg.seed_for("C5", "epoch data"), N=50)
     N, B = len(losses), 8
     L, s2 = float(losses.mean()), float(losses.var())
     q, r = divmod(N, B)
     K = q + 1
     n_ep = 4_000 if cfg.quick else 200_000
-    sampler = Sampler("reshuffle", B)
-    orders = np.array([epoch_order(sampler, N, cfg.seed, 0, e) for e in range(n_ep)])
+    sampler, orders_seed = Sampler("reshuffle", B), cfg.seed_for("C5", "epoch orders")
+    orders = np.array([epoch_order(sampler, N, orders_seed, 0, e) for e in range(n_ep)])
     vals = losses[orders]
     means = np.concatenate([vals[:, :q * B].reshape(n_ep, q, B).mean(-1), vals[:, q * B:].mean(-1, keepdims=True)], 1)
     weighted = (means[:, :q].sum(1) * B + means[:, q] * r) / N

@@ -72,14 +72,14 @@ def _var_a(lr: float) -> float:
     return 2 * TEMP_B1 / lr
 
 
-def _run(land, lr, B, n_traj, t_end, seed, data_seed=0):
+def _run(land, lr, B, n_traj, t_end, seed, data_seed):
     from optproof.sim import SGD, FiniteSum, Sampler, simulate
 
     loss, grad = _kernels(land)
     a = _data(data_seed) * math.sqrt(_var_a(lr))
     steps = int(round(t_end / lr))
     res = simulate(FiniteSum(loss, grad, a[:, None], 1), SGD(lr), Sampler("fresh", B), n_traj=n_traj, n_steps=steps,
-                   seed=seed + B, theta0=[land.sharp.theta], record=("theta",), every=steps // N_RECORDS)
+                   seed=seed, theta0=[land.sharp.theta], record=("theta",), every=steps // N_RECORDS)
     return res.steps * lr, res.records["theta"][:, :, 0]
 
 
@@ -136,7 +136,7 @@ def _exact_gd(cfg: RunConfig) -> Outcome:
     land = landscape()
     a = [F(k) for k in (3, -1, 4, -1, -5, 9, -2, -6, -1)]  # sum 0
     mean, var = exact_batch_moments(a, len(a))
-    t, th = _run(land, LR, N_DATA, 1, 4.0, cfg.seed)
+    t, th = _run(land, LR, N_DATA, 1, 4.0, cfg.seed_for("C6", "full batch"), cfg.seed_for("C6", "full-batch data"))
     moved = float(np.max(np.abs(th - land.sharp.theta)))
     ft = float(land.f(th[0, -1] - DELTA))
     ok = mean == 0 and var == 0 and moved < 1e-12
@@ -152,8 +152,9 @@ def _simulation(cfg: RunConfig) -> Outcome:
     comps, rows, curve = [], {}, []
     for j, B in enumerate(BATCHES[:-1]):
         T = _temperature(B)
-        t1, th1 = _run(land, LR, B, n, t_end, cfg.seed + 10 * j, cfg.seed)  # same data a_i, own streams
-        _, th2 = _run(land, 2 * LR, B, n, t_end, cfg.seed + 10 * j + 5, cfg.seed)
+        # the same data a_i for every run, each run its own stream (step eta and 2 eta for Richardson)
+        t1, th1 = _run(land, LR, B, n, t_end, cfg.seed_for("C6", "occupancy", j, 1), cfg.seed_for("C6", "data"))
+        _, th2 = _run(land, 2 * LR, B, n, t_end, cfg.seed_for("C6", "occupancy", j, 2), cfg.seed_for("C6", "data"))
         fp = ls.FokkerPlanck(land, T)
         occ_th = fp.occupancy(t1, land.sharp.theta)
         ft_th = float(fp.expectation(ftest, [t_end], land.sharp.theta)[0])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optproof.proofs.catalog import Check, Outcome, RunConfig
+from optproof.proofs.catalog import Check, Outcome, RunConfig, derive_seed
 from optproof.proofs.real_data import U, epsilon_sharpness, top_hessian_eigenvalue
 
 __all__ = ["gradient_error_bound", "verify_example_gradients", "verify_batch_gradients", "verify_reference_taylor",
@@ -134,7 +134,7 @@ def verify_reference_taylor(seed: int = 0) -> tuple[bool, dict]:
     from optproof.sim import mlp
 
     shape, X, y, theta = _tiny_problem(seed, n=20)
-    v = np.random.default_rng(seed + 1).standard_normal(shape.dim)
+    v = np.random.default_rng(derive_seed(seed, "taylor direction")).standard_normal(shape.dim)
     L0, g0 = mlp.loss_grad(shape, theta, X, y)
     Hv = mlp.hvp(shape, theta, v, X, y)
     ratios = {}
@@ -217,12 +217,11 @@ def verify_eigenvalue_mlp(seed: int = 0) -> tuple[bool, dict]:
 
 
 def _machinery(cfg: RunConfig) -> Outcome:
-    parts = {"per-example gradient": verify_example_gradients(cfg.seed),
-             "batch gradient": verify_batch_gradients(cfg.seed),
-             "reference Taylor test": verify_reference_taylor(cfg.seed),
-             "eps-sharpness of quadratics": verify_sharpness_quadratic(cfg.seed),
-             "lambda_max of a quadratic": verify_eigenvalue_quadratic(cfg.seed),
-             "lambda_max of a small MLP": verify_eigenvalue_mlp(cfg.seed)}
+    verifiers = {"per-example gradient": verify_example_gradients, "batch gradient": verify_batch_gradients,
+                 "reference Taylor test": verify_reference_taylor,
+                 "eps-sharpness of quadratics": verify_sharpness_quadratic,
+                 "lambda_max of a quadratic": verify_eigenvalue_quadratic, "lambda_max of a small MLP": verify_eigenvalue_mlp}
+    parts = {name: verify(cfg.seed_for("C6", name)) for name, verify in verifiers.items()}
     ok = all(p[0] for p in parts.values())
     failed = [k for k, p in parts.items() if not p[0]]
     summary = ("MLP kernel gradients (per example and per batch) = NumPy reference within a rounding-error bound; "

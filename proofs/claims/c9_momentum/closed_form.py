@@ -53,14 +53,14 @@ def _kernel_vs_closed_form(cfg: RunConfig) -> Outcome:
     """The trajectory kernel's recorded velocities/positions equal the closed form of its recorded gradients."""
     from optproof.sim import HeavyBall, LeastSquares, Sampler, simulate
 
-    rng = np.random.default_rng(cfg.seed)
+    rng = np.random.default_rng(cfg.seed_for("C9", "kernel data"))
     X = rng.normal(size=(64, 4))
     y = X @ rng.normal(size=4) + 0.3 * rng.normal(size=64)
     numbers, ok = {}, True
     th_start, m_start = rng.normal(size=4), 0.1 * rng.normal(size=4)
     for decay in (0.0, 0.5, 0.9, 0.99, 1.0):
         res = simulate(LeastSquares(X, y), HeavyBall(0.01, decay), Sampler("reshuffle", 8), n_traj=6, n_epochs=8,
-                       seed=cfg.seed, record=("theta", "velocity", "grad"), every="step",
+                       seed=cfg.seed_for("C9", "kernel batches"), record=("theta", "velocity", "grad"), every="step",
                        theta0=th_start, m0=m_start)
         worst_m = worst_th = 0.0
         for j in range(6):

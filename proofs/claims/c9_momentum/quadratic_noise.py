@@ -45,7 +45,8 @@ def _simulation_mean_band(cfg: RunConfig) -> Outcome:
     n1, n3 = N_MEAN_BAND["quick" if cfg.quick else "default"]
     p = _ONE_D
     steps1, th1 = _additive_noise_theta(np.array([[p["h"]]]), np.array([[p["s2"]]]), p["lr"], p["momentum"],
-                                        [p["theta0"]], n1, p["T"], p["every"], cfg.seed)
+                                        [p["theta0"]], n1, p["T"], p["every"],
+                                        cfg.seed_for("C9", "mean band", 1))
     mo1 = nz.moments(p["h"], p["lr"], p["momentum"], p["s2"], p["theta0"], 0.0, p["T"])
     comps = []
     for t_ in p["steps"]:
@@ -55,7 +56,7 @@ def _simulation_mean_band(cfg: RunConfig) -> Outcome:
         comps.append(compare_mean(f"1-D Var theta_{t_} (E[(theta - mu_t)^2])", (x - mu) ** 2, var, ALPHA_EACH))
     q = _THREE_D
     steps3, th3 = _additive_noise_theta(_H3, _C3, q["lr"], q["momentum"], q["theta0"], n3, q["T"], q["every"],
-                                        cfg.seed + 1)
+                                        cfg.seed_for("C9", "mean band", 3))
     mo3 = nz.moments(_H3, q["lr"], q["momentum"], _C3, q["theta0"], 0.0, q["T"])
     for t_ in q["steps"]:
         x = th3[:, t_ // q["every"] - 1, :]
@@ -89,8 +90,8 @@ def _band_figure(cfg: RunConfig):
 
     p, q = _ONE_D, _THREE_D
     setups = ((np.array([[p["h"]]]), np.array([[p["s2"]]]), p["lr"], p["momentum"], np.array([p["theta0"]]),
-               cfg.seed, r"1-D: $h=1$, $\eta=0.1$, $\lambda=0.9$, $s^2=1$, $\theta_0=5$"),
-              (_H3, _C3, q["lr"], q["momentum"], q["theta0"], cfg.seed + 1,
+               cfg.seed_for("C9", "band figure", 1), r"1-D: $h=1$, $\eta=0.1$, $\lambda=0.9$, $s^2=1$, $\theta_0=5$"),
+              (_H3, _C3, q["lr"], q["momentum"], q["theta0"], cfg.seed_for("C9", "band figure", 3),
                r"$d=3$, coordinate $\theta_1$ ($HC \neq CH$), $\eta=0.1$, $\lambda=0.8$"))
     fig, axes = new_figure(10, 3.8, ncols=2)
     for ax, (H, C, lr, decay, th0, seed, title) in zip(axes, setups):
@@ -136,7 +137,7 @@ def _simulation_stationary(cfg: RunConfig) -> Outcome:
         T = _stationary_steps(decay, p["h"], p["lr"])
         H = p["h"] * np.eye(p["d"])
         _, th = _additive_noise_theta(H, p["s2"] * np.eye(p["d"]), p["lr"], decay, np.zeros(p["d"]), n, T, T,
-                                      cfg.seed + 10 + k)
+                                      cfg.seed_for("C9", "stationary", k))
         x = th[:, 0, :].ravel()
         exact_T = float(nz.moments(p["h"], p["lr"], decay, p["s2"], 0.0, 0.0, T).cov[T, 0, 0])
         stat = nz.stationary_variance(p["h"], p["lr"], decay, p["s2"])

@@ -92,7 +92,7 @@ def _simulation_region(cfg: RunConfig) -> Outcome:
         T = _row_steps(float(decay), t_max)
         every = max(1, T // n_rec_check)
         T = every * (T // every)
-        steps, own, div = _simulate_row(xs, float(decay), T, every, cfg.seed)
+        steps, own, div = _simulate_row(xs, float(decay), T, every, cfg.seed_for("C9", "region"))
         rho = np.asarray(qd.rate(xs, 1.0, float(decay)))
         conv = np.asarray(qd.converges(xs, 1.0, float(decay)))
         th_cf = qd.trajectory(xs, 1.0, float(decay), 1.0, 0.0, T)
@@ -157,7 +157,7 @@ def _edge_runs(cfg: RunConfig) -> dict:
         for side, x in (("inside", 2 * (1 + decay) * (1 - eps)), ("outside", 2 * (1 + decay) * (1 + eps))):
             r = float(qd.rate(x, 1.0, decay))  # T: inside decays by 1e-9 (outside: grows by 1e9 >> 1e6)
             T = math.ceil(abs(math.log(1e-9) / math.log(r)))
-            res = simulate(Quadratic(np.array([[x]])), HeavyBall(1.0, decay), n_traj=1, n_steps=T, seed=cfg.seed,
+            res = simulate(Quadratic(np.array([[x]])), HeavyBall(1.0, decay), n_traj=1, n_steps=T, seed=cfg.seed_for("C9", "region edge"),
                            theta0=[1.0], record=("theta",), every=1, diverge_threshold=_THR)
             path = res.records["theta"][0, :, 0]
             div = int(res.diverged_step[0])
