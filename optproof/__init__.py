@@ -34,6 +34,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "check_loader": ("optproof.proofs.batches", "check_loader"),
     "LoaderSpec": ("optproof.proofs.batches", "LoaderSpec"),
     "LoaderResult": ("optproof.proofs.batches", "LoaderResult"),
+    "check_accumulation": ("optproof.proofs.batches", "check_accumulation"),
     "adapters": ("optproof.proofs.adapters", None),
     "simulate": ("optproof.sim", "simulate"),
     "SimResult": ("optproof.sim", "SimResult"),

@@ -16,7 +16,7 @@ import numpy as np
 from optproof.base.validation import check_choice
 from optproof.proofs.conformance.tolerance import DTYPES as _DTYPES  # float32 and float64
 
-__all__ = ["torch", "optax", "check_options"]
+__all__ = ["torch", "optax", "check_options", "torch_loader", "torch_accumulation"]
 
 
 def _describe(obj: Any, hyper: dict) -> str:
@@ -148,3 +148,6 @@ class _OptaxStep:
         updates, self.opt_state = self.opt.update(g, self.opt_state, self.params)
         self.params = _ox.apply_updates(self.params, updates)
         return [np.asarray(p).copy() for p in self.params]
+
+
+from optproof.proofs.batches.torch_adapters import torch_accumulation, torch_loader  # noqa: E402  (issue 10)

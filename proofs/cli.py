@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from optproof.proofs import cli_conformance
+from optproof.proofs.batches import cli as cli_batches
 from optproof.proofs.catalog import KINDS, RunConfig
 
 __all__ = ["main", "default_seed"]
@@ -165,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--no-conformance", action="store_true", help="skip the optimizer conformance matrix")
     sp.set_defaults(func=_cmd_report)
     cli_conformance.add_subcommands(sub)
+    cli_batches.add_subcommands(sub)
     for name in ("check", "identify"):
         sub.choices[name].set_defaults(func=cli_conformance.run)
     return p

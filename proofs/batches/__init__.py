@@ -6,12 +6,28 @@
                                                    against the gradient of the global mean (C4, C5)
 
 The adapters from torch (``torch_loader``, ``torch_accumulation``) live in ``torch_adapters``;
-torch is imported inside their functions only.  See docs/batches.md.
+torch is imported inside their functions only.  Names resolve lazily (PEP 562), so importing the
+package (the CLI does) costs nothing.  See docs/batches.md.
 """
 from __future__ import annotations
 
-from optproof.proofs.batches.spec import LoaderSpec
-from optproof.proofs.batches.check_loader import LoaderResult, check_loader
-#from optproof.proofs.batches.accumulation import AccumulationResult, check_accumulation
+import importlib
+from typing import Any
 
-__all__ = ["LoaderSpec", "LoaderResult", "check_loader", "AccumulationResult", "check_accumulation"]
+_LAZY = {
+    "LoaderSpec": "optproof.proofs.batches.spec",
+    "LoaderResult": "optproof.proofs.batches.check_loader",
+    "check_loader": "optproof.proofs.batches.check_loader",
+    "AccumulationResult": "optproof.proofs.batches.accumulation",
+    "check_accumulation": "optproof.proofs.batches.accumulation",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'optproof.proofs.batches' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value

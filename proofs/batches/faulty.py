@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
+from optproof.proofs.batches import faulty_accum as fa
 from optproof.proofs.batches import faulty_loaders as fl
 from optproof.proofs.batches.spec import LoaderSpec
 
@@ -85,7 +86,37 @@ LOADERS: list[Entry] = [
           _plain(fl.numpy_without_replacement), LoaderSpec(replacement=True)),
 ]
 
-ACCUMULATORS: list[Entry] = []
+def _acc(train_step):
+    def build():
+        from optproof.proofs.batches.torch_adapters import torch_accumulation
+
+        return torch_accumulation(train_step)
+    return build
+
+
+_W2 = {"world_size": 2}
+ACCUMULATORS: list[Entry] = [
+    Entry("global example mean", True, "sums over the global example count", _acc(fa.global_example_mean)),
+    Entry("global token mean", True, "sums over the global count of counted tokens", _acc(fa.global_token_mean),
+          normalization="token_mean"),
+    Entry("DDP: sums x world_size / global count", True, "DDP averages; no_sync until the last micro-batch",
+          _acc(fa.ddp_sum_over_global_count), options=_W2),
+    Entry("all-reduce SUM of sums / global count", True, "manual all-reduce, token task",
+          _acc(fa.allreduce_sum_over_global_count), normalization="token_mean", options=_W2),
+    Entry("mean of micro-batch means", False, "loss_fn(...) / accumulation steps", _acc(fa.mean_of_micro_means)),
+    Entry("per-micro-batch token normalization", False, "token means averaged over micro-batches",
+          _acc(fa.token_mean_per_micro_batch), normalization="token_mean"),
+    Entry("no division by the accumulation count", False, "micro-batch means summed", _acc(fa.sum_of_micro_means)),
+    Entry("count divided twice", False, "normalized in the loss and on p.grad", _acc(fa.count_divided_twice),
+          normalization="token_mean"),
+    Entry("example mean on a token task", False, "sum of token losses over the example count",
+          _acc(fa.global_example_mean), normalization="token_mean"),
+    Entry("DDP without the world_size factor", False, "gain 1/world_size", _acc(fa.ddp_missing_world_size),
+          options=_W2),
+    Entry("all-reduce average of rank means", False, "biased when ranks hold different counts",
+          _acc(fa.allreduce_rank_means), options=_W2),
+    Entry("no all-reduce", False, "every rank keeps its own gradient", _acc(fa.no_allreduce), options=_W2),
+]
 
 
 def entries() -> list[Entry]:
