@@ -114,6 +114,10 @@ def _cmd_report(args) -> int:
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out must name a directory (it is created if missing); {str(out)!r} is a file")
+    base = next(p for p in (out, *out.parents) if p.exists())  # the nearest existing ancestor
+    if not base.is_dir() or not os.access(base, os.W_OK):
+        raise UsageError(f"--out {str(out)!r} cannot be created: {str(base)!r} is "
+                         f"{'a file' if not base.is_dir() else 'not writable'}")
     claims = _select(args.claims)
     cfg = RunConfig(quick=args.quick, full=args.full, seed=_seed(args), make_figures=True)
     from optproof.proofs.report import write_report
