@@ -18,4 +18,10 @@ Submodules (import them directly; this package imports nothing heavy on its own 
 - ``mathcore.minibatch_stationary`` -- stationary covariance, exact and additive model (C3).
 - ``mathcore.noise_scale``          -- McCandlish et al.'s gradient noise scale and optimal step (C3).
 - ``mathcore.minibatch_proofs``     -- the SymPy proofs of the four modules above.
+- ``mathcore.landscape``  -- sharp and flat minima, Laplace / Kramers / Fokker-Planck (C6).
+- ``mathcore.saddle``, ``mathcore.inertia`` -- saddle escape (C3) and plateau / bump crossing (C7).
+- ``mathcore.<module>_proofs`` -- the SymPy proofs of ``batching``, ``quadratic`` and ``landscape``.
+
+The specs (problem, optimizer, sampler), the argument checks and the conventions' numeric steps are
+NumPy-only and live in ``optproof.base`` (shared with ``sim`` and the conformance checker).
 """

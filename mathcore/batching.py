@@ -14,6 +14,8 @@ Epoch of ``N = qB + r`` examples (``0 < r < B``), ``K = q + 1`` batches, the las
 ``Σ_k (b_k/N) L_{B_k} = L``; the unweighted mean ``U`` of the batch means has
 ``U − L = (B − r)/(K B) · (L_last − L)``; dropping the last batch gives a mean of the seen
 examples ``= L + r/(q B) · (L − L_dropped)``.
+
+The SymPy proofs of these statements are in ``optproof.mathcore.batching_proofs``.
 """
 from __future__ import annotations
 
@@ -25,19 +27,15 @@ from typing import Any, Sequence
 import numpy as np
 import sympy as sp
 
-from optproof.mathcore.proof import Proof, equal
-from optproof.mathcore.sums import sums_equal
 from optproof.base.validation import check_array, check_choice, check_int, check_real, is_symbolic
 
 __all__ = [
     "n_examples", "batch_size", "sigma2",
     "batch_variance_factor", "batch_loss_variance", "batch_gradient_covariance",
     "inclusion_probability", "pair_inclusion_probability",
-    "prove_unbiased", "prove_variance", "prove_gradient_covariance",
-    "prove_epoch_identity", "prove_unweighted_bias",
     "epoch_batch_sizes", "unweighted_epoch_bias", "drop_last_deviation",
     "exact_batch_moments", "exact_gradient_moments", "exact_population_moments", "exact_population_covariance",
-    "MAX_ENUMERATED_BATCHES", "stationary_step_second_moment", "prove_stationary_point_moves",
+    "MAX_ENUMERATED_BATCHES", "stationary_step_second_moment",
 ]
 
 n_examples = sp.Symbol("N", integer=True, positive=True)
@@ -256,224 +254,20 @@ def exact_population_covariance(grads: Any) -> tuple[list[Fraction], list[list[F
     return _exact_moments("grads", grads, 1, True)
 
 
-# =========================================================================== proofs
-def _centring_steps(proof: Proof, a: sp.IndexedBase) -> dict:
-    """Record ``Σ_i (ℓ_i − L) = 0`` and return the facts ``Σ a_i = 0``, ``Σ a_i² = N σ²`` for ``a_i = ℓ_i − L``."""
-    N = n_examples
-    total = sp.Sum(_ell[_j], (_j, 1, N))
-    proof.step("centring: sum_i (ell_i - L) = sum_i ell_i - N L = 0 with L = (1/N) sum_j ell_j",
-               sp.Sum(_ell[_i] - total / N, (_i, 1, N)), 0,
-               verified=sums_equal(sp.Sum(_ell[_i] - total / N, (_i, 1, N)), 0))
-    return {sp.Sum(a[_i], (_i, 1, N)): 0, sp.Sum(a[_i] ** 2, (_i, 1, N)): N * sigma2}
 
 
-def _counting_steps(proof: Proof) -> tuple[sp.Expr, sp.Expr]:
-    """``P(i ∈ S) = B/N`` and ``P(i, j ∈ S) = B(B−1)/(N(N−1))`` from binomial counts (symbolic N, B)."""
-    N, B = n_examples, batch_size
-    p1 = sp.binomial(N - 1, B - 1) / sp.binomial(N, B)
-    p2 = sp.binomial(N - 2, B - 2) / sp.binomial(N, B)
-    proof.step("double counting (subset, member) pairs: B C(N,B) = N C(N-1,B-1)",
-               B * sp.binomial(N, B), N * sp.binomial(N - 1, B - 1))
-    proof.step("P(i in S) = C(N-1,B-1)/C(N,B) = B/N (subsets containing i)", p1, B / N)
-    proof.step("P(i,j in S) = C(N-2,B-2)/C(N,B) = B(B-1)/(N(N-1)), i != j", p2, B * (B - 1) / (N * (N - 1)))
-    proof.step("inclusion_probability agrees", inclusion_probability(N, B), B / N)
-    return B / N, B * (B - 1) / (N * (N - 1))
 
 
-def prove_unbiased(replace: bool = False) -> Proof:
-    """``E[L_B] = L`` for symbolic ``N, B`` (C5): each example is equally likely to be in the batch."""
-    check_choice("replace", replace, (False, True))
-    N, B = n_examples, batch_size
-    L = sp.Sum(_ell[_j], (_j, 1, N)) / N
-    proof = Proof(r"\mathbb{E}[L_B] = L", assumptions="uniform batch " + ("of B i.i.d. indices" if replace
-                                                                           else "B-subset, 1 <= B <= N"))
-    if replace:
-        one_draw = sp.Sum(_ell[_i] / N, (_i, 1, N))
-        proof.step("one uniform draw: E[ell_I] = sum_i ell_i / N = L", one_draw, L, verified=sums_equal(one_draw, L))
-        mean = sp.Sum(L, (_i, 1, B)) / B
-        proof.step("linearity over the B draws: E[L_B] = (1/B) sum_{b=1}^B E[ell_{I_b}] = L", mean, L,
-                   verified=sums_equal(mean, L))
-        return proof
-    p1, _ = _counting_steps(proof)
-    expect = sp.Sum(_ell[_i] * p1, (_i, 1, N))
-    proof.step("linearity with indicators: E[sum_{i in S} ell_i] = sum_i ell_i P(i in S) = (B/N) sum_i ell_i",
-               expect, B * L, verified=sums_equal(expect, B * L))
-    proof.step("E[L_B] = (1/B) E[sum_{i in S} ell_i] = L", expect / B, L, verified=sums_equal(expect / B, L))
-    return proof
 
 
-def prove_variance(replace: bool = False) -> Proof:
-    """``Var[L_B] = (N−B)/(N−1)·σ²/B`` (subsets) or ``σ²/B`` (i.i.d. draws), symbolic ``N, B`` (C5)."""
-    check_choice("replace", replace, (False, True))
-    N, B = n_examples, batch_size
-    a, chi = sp.IndexedBase("a"), sp.IndexedBase("chi")
-    target = batch_variance_factor(N, B, replace) * sigma2
-    proof = Proof(r"\mathrm{Var}[L_B] = " + (r"\sigma^2/B" if replace else r"\frac{N-B}{N-1}\frac{\sigma^2}{B}"),
-                  assumptions="a_i = ell_i - L; " + ("B i.i.d. uniform indices" if replace else "uniform B-subset"))
-    facts = _centring_steps(proof, a)
-    pairs_all = sp.Sum(sp.Sum(a[_i] * a[_j], (_j, 1, N)), (_i, 1, N))
-    proof.step("sum over all pairs factorises: sum_i sum_j a_i a_j = (sum_i a_i)^2 = 0",
-               pairs_all, 0, verified=sums_equal(pairs_all, sp.Sum(a[_i], (_i, 1, N)) ** 2)
-               and sums_equal(sp.Sum(a[_i], (_i, 1, N)) ** 2, 0, given=facts))
-    off_diagonal = pairs_all - sp.Sum(a[_i] ** 2, (_i, 1, N))
-    proof.step("hence sum_{i != j} a_i a_j = 0 - sum_i a_i^2 = -N sigma^2", off_diagonal, -N * sigma2,
-               verified=sums_equal(sp.Sum(a[_i], (_i, 1, N)) ** 2 - sp.Sum(a[_i] ** 2, (_i, 1, N)), -N * sigma2,
-                                   given=facts))
-    if replace:
-        m1, m2 = sp.Sum(a[_i], (_i, 1, N)) / N, sp.Sum(a[_i] ** 2, (_i, 1, N)) / N
-        proof.step("one draw X = a_I: E[X] = (1/N) sum a_i = 0", m1, 0, verified=sums_equal(m1, 0, given=facts))
-        proof.step("one draw: E[X^2] = (1/N) sum a_i^2 = sigma^2", m2, sigma2, verified=sums_equal(m2, sigma2, given=facts))
-        n_pairs = sp.Sum(sp.Sum(1, (_j, 1, B)), (_i, 1, B)) - sp.Sum(1, (_i, 1, B))
-        proof.step("ordered pairs of distinct draws: B^2 - B = B(B-1)", n_pairs, B * (B - 1),
-                   verified=sums_equal(n_pairs, B * (B - 1)))
-        second = B * sigma2 + B * (B - 1) * 0**2
-        proof.step("independence: E[(sum_b X_b)^2] = B E[X^2] + B(B-1) E[X]^2 = B sigma^2", second, B * sigma2)
-    else:
-        p1, p2 = _counting_steps(proof)
-        square = sp.Sum(chi[_i] * a[_i], (_i, 1, N)) ** 2
-        double = sp.Sum(sp.Sum(chi[_i] * chi[_j] * a[_i] * a[_j], (_j, 1, N)), (_i, 1, N))
-        proof.step("with indicators chi_i = [i in S]: (sum_{i in S} a_i)^2 = sum_i sum_j chi_i chi_j a_i a_j",
-                   square, double, verified=sums_equal(square, double))
-        proof.step("indicators: chi^2 = chi for chi in {0, 1}, so the diagonal i = j has E[chi_i] = P(i in S)",
-                   sp.Tuple(0**2, 1**2), sp.Tuple(0, 1), verified=all(v**2 == v for v in (0, 1)))
-        expect = p1 * N * sigma2 + p2 * (-N * sigma2)
-        proof.step("take expectations: E chi_i = B/N, E chi_i chi_j = B(B-1)/(N(N-1)) (i != j)",
-                   expect, B * sigma2 * (N - B) / (N - 1))
-        second = B * sigma2 * (N - B) / (N - 1)
-    general = sigma2 / B if replace else (N - B) * sigma2 / ((N - 1) * B)
-    proof.step("Var[L_B] = E[(L_B - L)^2] = E[(sum of the batch's a)^2]/B^2", second / B**2, general)
-    if replace:
-        proof.step("batch_loss_variance agrees", batch_loss_variance(N, B, sigma2, True), general)
-        return proof
-    M = sp.Symbol("M", integer=True, nonnegative=True)
-    proof.step("batch_loss_variance agrees for N = M + 2 >= 2", batch_loss_variance(M + 2, B, sigma2),
-               general.subs(N, M + 2))
-    proof.step("edge B = N: the batch is the data set, variance 0", target.subs(B, N), 0)
-    proof.step("edge N = 1 (so B = 1): variance 0, no 0/0", target.subs({N: 1, B: 1}), 0)
-    return proof
 
 
-def prove_gradient_covariance(replace: bool = False) -> Proof:
-    """``Cov[∇L_B] = c·Σ`` with the scalar factor ``c`` for every entry, by polarization (C5)."""
-    check_choice("replace", replace, (False, True))
-    N, B = n_examples, batch_size
-    a, b, chi = sp.IndexedBase("a"), sp.IndexedBase("b"), sp.IndexedBase("chi")
-    s_pp, s_qq, s_pq = sp.symbols("Sigma_pp Sigma_qq Sigma_pq", real=True)
-    X, Y = sp.symbols("X Y", real=True)  # centred batch means of coordinates p and q
-    c = sigma2 / B if replace else (N - B) * sigma2 / ((N - 1) * B)
-    c = c / sigma2
-    proof = Proof(r"\mathrm{Cov}[\nabla L_B] = c\,\Sigma,\ c = " + sp.latex(c),
-                  assumptions="a_i, b_i: centred coordinates p, q of g_i; Sigma_pq = (1/N) sum_i a_i b_i")
-    scalar = prove_variance(replace)
-    proof.step("scalar result: Var of a batch mean of any population = c * its variance (prove_variance)",
-               sp.Integer(int(scalar.holds)), 1, verified=scalar.holds)
-    proof.step("polarization: X Y = ((X + Y)^2 - (X - Y)^2)/4", X * Y, ((X + Y) ** 2 - (X - Y) ** 2) / 4)
-    for sign, label in ((1, "+"), (-1, "-")):
-        mixed = sp.Sum(chi[_i] * (a[_i] + sign * b[_i]), (_i, 1, N)) / B
-        split = (sp.Sum(chi[_i] * a[_i], (_i, 1, N)) + sign * sp.Sum(chi[_i] * b[_i], (_i, 1, N))) / B
-        proof.step(f"the batch mean is linear: (a {label} b)_B = a_B {label} b_B", mixed, split,
-                   verified=sums_equal(mixed, split))
-        square = sp.Sum((a[_i] + sign * b[_i]) ** 2, (_i, 1, N))
-        parts = sp.Sum(a[_i] ** 2, (_i, 1, N)) + 2 * sign * sp.Sum(a[_i] * b[_i], (_i, 1, N)) + sp.Sum(
-            b[_i] ** 2, (_i, 1, N))
-        proof.step(f"population variance of a {label} b: Sigma_pp {label} 2 Sigma_pq + Sigma_qq (times N)",
-                   square, parts, verified=sums_equal(square, parts))
-    var_plus, var_minus = s_pp + 2 * s_pq + s_qq, s_pp - 2 * s_pq + s_qq
-    proof.step("E[X Y] = (c Var(a+b) - c Var(a-b))/4 = c Sigma_pq", (c * var_plus - c * var_minus) / 4, c * s_pq)
-    proof.step("diagonal p = q: the scalar result itself", (c * 4 * s_pp - 0) / 4, c * s_pp)
-    M = sp.Symbol("M", integer=True, nonnegative=True)
-    sigma = sp.Matrix([[s_pp, s_pq], [s_pq, s_qq]])
-    api = batch_gradient_covariance(M + 2, B, sigma, replace)
-    proof.step("batch_gradient_covariance: c Sigma entrywise (N = M + 2)", api - (c * sigma).subs(N, M + 2),
-               sp.zeros(2, 2), verified=all(sp.simplify(e) == 0 for e in api - (c * sigma).subs(N, M + 2)))
-    return proof
 
 
-def _epoch_parts():
-    """Symbols of one epoch: data ``x_1..x_N`` in epoch order, sizes ``b_k``, offsets, batch sums."""
-    K = sp.Symbol("K", integer=True, nonnegative=True)
-    k = sp.Symbol("k", integer=True, positive=True)
-    x, b = sp.IndexedBase("x"), sp.IndexedBase("b", positive=True)
-
-    def offset(kk):  # c_k = b_1 + ... + b_{k-1}
-        return sp.Sum(b[_j], (_j, 1, kk - 1))
-
-    def batch_sum(kk):  # S_k = sum of x_i over positions c_k + 1 .. c_k + b_k
-        return sp.Sum(x[_i], (_i, offset(kk) + 1, offset(kk) + b[kk]))
-
-    return K, k, x, b, offset, batch_sum
 
 
-def prove_epoch_identity() -> Proof:
-    """``Σ_{k=1}^{K} (b_k/N) L_{B_k} = L`` for any partition into consecutive batches, symbolic ``K`` (C1, C4, C5)."""
-    N = n_examples
-    K, k, x, b, offset, batch_sum = _epoch_parts()
-    proof = Proof(r"\sum_{k=1}^{K} \frac{b_k}{N} L_{B_k} = L",
-                  assumptions="epoch order x_1..x_N (any shuffle), batch k = positions c_k+1..c_k+b_k, "
-                              "c_k = b_1+...+b_{k-1}, c_{K+1} = N")
-    weighted = sp.Sum(b[k] / N * batch_sum(k) / b[k], (k, 1, K))
-    plain = sp.Sum(batch_sum(k), (k, 1, K)) / N
-    proof.step("size weights cancel the batch-mean denominators: (b_k/N)(S_k/b_k) = S_k/N", weighted, plain,
-               verified=sums_equal(weighted, plain))
-
-    def claim(kk):  # P(K): sum_{k<=K} S_k = sum_{i <= c_{K+1}} x_i
-        return sp.Sum(batch_sum(k), (k, 1, kk)), sp.Sum(x[_i], (_i, 1, offset(kk + 1)))
-
-    lhs0, rhs0 = claim(sp.Integer(0))
-    proof.step("induction base K = 0: both sides are empty sums", lhs0.doit(), rhs0.doit())
-    lhs, rhs = claim(K)
-    lhs1, rhs1 = claim(K + 1)
-    proof.step("step: peel batch K+1", lhs1, lhs + batch_sum(K + 1), verified=sums_equal(lhs1, lhs + batch_sum(K + 1)))
-    joined = sp.Sum(x[_i], (_i, 1, offset(K + 1) + b[K + 1]))
-    ok_join = proof.step("step: hypothesis, then adjacent ranges 1..c_{K+1} and c_{K+1}+1..c_{K+1}+b_{K+1} join",
-                         rhs + batch_sum(K + 1), joined).steps[-1].verified
-    ok_limit = sums_equal(offset(K + 1) + b[K + 1], offset(K + 2))
-    proof.step("step: c_{K+1} + b_{K+1} = c_{K+2}", offset(K + 1) + b[K + 1], offset(K + 2), verified=ok_limit)
-    proof.step("so sum_{k<=K+1} S_k = sum_{i<=c_{K+2}} x_i (chain of the three steps above)", lhs1, rhs1,
-               verified=ok_join and ok_limit and proof.steps[-3].verified)
-    full = sp.Sum(x[_i], (_i, 1, N)) / N
-    proof.step("with c_{K+1} = N: sum_k (b_k/N) L_{B_k} = (1/N) sum_i x_i = L", rhs.subs(offset(K + 1), N) / N, full)
-    return proof
 
 
-def prove_unweighted_bias() -> Proof:
-    """Unweighted epoch mean and ``drop_last``: exact deviation, mean 0 and variance under reshuffling (C5)."""
-    q = sp.Symbol("q", integer=True, nonnegative=True)
-    r, B = sp.Symbol("r", integer=True, positive=True), batch_size
-    L, L_last, s_full, s2 = sp.symbols("L L_last S_full sigma2", real=True)
-    N, K = q * B + r, q + 1
-    k, S = sp.Symbol("k", integer=True, positive=True), sp.IndexedBase("S")
-    proof = Proof(r"U - L = \frac{B-r}{KB}(L_{last} - L),\ \mathbb{E} = 0,\ "
-                  r"\mathrm{Var} = \left(\frac{B-r}{KB}\right)^2 \frac{N-r}{N-1}\frac{\sigma^2}{r}",
-                  assumptions="N = qB + r, 0 < r < B, K = q + 1 batches, the last of size r; uniform shuffle")
-    epoch = prove_epoch_identity()
-    proof.step("epoch identity (prove_epoch_identity): S_full + r L_last = N L", sp.Integer(int(epoch.holds)), 1,
-               verified=epoch.holds)
-    s_full_value = N * L - r * L_last
-    means = sp.Sum(S[k] / B, (k, 1, q))
-    proof.step("full batches have size B: sum_{k<=q} L_k = S_full / B", means, sp.Sum(S[k], (k, 1, q)) / B,
-               verified=sums_equal(means, sp.Sum(S[k], (k, 1, q)) / B))
-    U = (s_full_value / B + L_last) / K
-    coef = (B - r) / (K * B)
-    proof.step("U - L = (B - r)/(K B) (L_last - L) using N = qB + r", U - L, coef * (L_last - L))
-    n = sp.Symbol("N", integer=True, positive=True)
-    proof.step("uniform shuffle: the last r positions are a uniform r-subset, r!(N-r)!/N! = 1/C(N,r)",
-               sp.factorial(r) * sp.factorial(n - r) / sp.factorial(n), 1 / sp.binomial(n, r))
-    unbiased = prove_unbiased(False)
-    proof.step("E[L_last] = L (prove_unbiased with B = r), so E[U - L] = coef (L - L) = 0",
-               coef * (L - L), 0, verified=unbiased.holds)
-    v_last = (N - r) * s2 / ((N - 1) * r)
-    proof.step("Var[U] = E[(coef (L_last - L))^2] = coef^2 Var[L_last], Var[L_last] by prove_variance",
-               sp.expand(coef**2 * (L_last - L) ** 2), coef**2 * (L_last - L) ** 2,
-               verified=equal(sp.expand(coef**2 * (L_last - L) ** 2), coef**2 * (L_last - L) ** 2)
-               and prove_variance(False).holds)
-    proof.step("q = 0 (N = r < B): one batch, the whole data set, variance 0", (coef**2 * v_last).subs(q, 0), 0)
-    dropped_mean = s_full_value / (q * B)
-    coef_drop = r / (q * B)
-    proof.step("drop_last (q >= 1): mean of the seen examples - L = r/(qB) (L - L_dropped)",
-               dropped_mean - L, coef_drop * (L - L_last))
-    proof.step("drop_last: mean 0 since E[L_dropped] = L", coef_drop * (L - L), 0, verified=unbiased.holds)
-    return proof
 
 
 # =========================================================================== a stationary point of L (C4)
@@ -491,27 +285,3 @@ def stationary_step_second_moment(N: Any, batch_size: Any, lr: Any, trace_sigma:
     if any(is_symbolic(v) or isinstance(v, sp.Basic) for v in (N, batch_size, lr, trace_sigma)):
         return sp.sympify(lr) ** 2 * sp.sympify(factor) * sp.sympify(trace_sigma)  # exact stays exact
     return float(lr) ** 2 * float(factor) * float(trace_sigma)
-
-
-def prove_stationary_point_moves(replace: bool = False) -> Proof:
-    """At ``∇L(θ*) = 0``: ``E[θ_1 − θ*] = 0`` but ``E‖θ_1 − θ*‖² = η² c tr Σ`` (C4, symbolic N, B, η)."""
-    check_choice("replace", replace, (False, True))
-    N, B = n_examples, batch_size
-    lr, tr = sp.Symbol("eta", positive=True), sp.Symbol("tr_Sigma", nonnegative=True)
-    grad_full = sp.Symbol("nabla_L", real=True)
-    c = batch_variance_factor(N, B, replace)
-    proof = Proof(r"\mathbb{E}[\theta_1-\theta^*] = 0,\quad \mathbb{E}\|\theta_1-\theta^*\|^2 = \eta^2 c\,"
-                  r"\mathrm{tr}\,\Sigma(\theta^*)",
-                  assumptions="nabla L(theta*) = 0; theta_1 = theta* - eta nabla L_B(theta*); " +
-                  ("B i.i.d. draws" if replace else "uniform B-subset"))
-    unbiased, cov = prove_unbiased(replace), prove_gradient_covariance(replace)
-    proof.step("E[nabla L_B] = nabla L (prove_unbiased, coordinate-wise)", grad_full, grad_full,
-               verified=unbiased.holds)
-    proof.step("E[theta_1 - theta*] = -eta nabla L(theta*) = 0", (-lr * grad_full).subs(grad_full, 0), 0)
-    proof.step("Cov[nabla L_B] = c Sigma (prove_gradient_covariance)", sp.Integer(int(cov.holds)), 1,
-               verified=cov.holds)
-    proof.step("E||Delta||^2 = eta^2 (||E nabla L_B||^2 + tr Cov) = eta^2 c tr Sigma",
-               lr**2 * (0 + c * tr), stationary_step_second_moment(N, B, lr, tr, replace))
-    proof.step("full batch (B = N, without replacement): c = 0, so GD does not move",
-               c.subs(B, N) if not replace else sp.Integer(0), 0)
-    return proof

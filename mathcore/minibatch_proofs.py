@@ -7,8 +7,8 @@ from typing import Any
 
 import sympy as sp
 
-from optproof.mathcore.batching import (_centring_steps, batch_size, batch_variance_factor, n_examples,
-                                        prove_gradient_covariance, prove_unbiased)
+from optproof.mathcore.batching import batch_size, batch_variance_factor, n_examples
+from optproof.mathcore.batching_proofs import _centring_steps, prove_gradient_covariance, prove_unbiased
 from optproof.mathcore.minibatch_noise import within_epoch_batch_covariance
 from optproof.mathcore.minibatch_stationary import _v0, stationary_variance_1d
 from optproof.mathcore.proof import Proof, equal

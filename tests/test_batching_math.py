@@ -11,10 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from optproof.mathcore import batching as bt
+from optproof.mathcore import batching_proofs as btp
 
-PROOFS = [lambda: bt.prove_unbiased(False), lambda: bt.prove_unbiased(True), lambda: bt.prove_variance(False),
-          lambda: bt.prove_variance(True), lambda: bt.prove_gradient_covariance(False),
-          lambda: bt.prove_gradient_covariance(True), bt.prove_epoch_identity, bt.prove_unweighted_bias]
+PROOFS = [lambda: btp.prove_unbiased(False), lambda: btp.prove_unbiased(True), lambda: btp.prove_variance(False),
+          lambda: btp.prove_variance(True), lambda: btp.prove_gradient_covariance(False),
+          lambda: btp.prove_gradient_covariance(True), btp.prove_epoch_identity, btp.prove_unweighted_bias]
 
 values = st.one_of(st.integers(-20, 20), st.fractions(-5, 5, max_denominator=7),
                    st.floats(-10, 10, allow_nan=False, allow_infinity=False))

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from optproof.mathcore import landscape as ls
+from optproof.mathcore import landscape_proofs as lsp
 from optproof.proofs.catalog import CheckRun, RunConfig
 from optproof.proofs.stats import ALPHA_EACH
 
@@ -122,8 +123,8 @@ def test_validation_names_the_parameter(call, name):
 
 
 def test_proofs_hold():
-    for p in (ls.prove_gibbs_stationary, ls.prove_laplace, ls.prove_occupancy_ratio, ls.prove_kramers,
-              ls.prove_temperature, ls.prove_test_loss):
+    for p in (lsp.prove_gibbs_stationary, lsp.prove_laplace, lsp.prove_occupancy_ratio, lsp.prove_kramers,
+              lsp.prove_temperature, lsp.prove_test_loss):
         assert p().holds, p().summary()
 
 

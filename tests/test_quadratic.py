@@ -25,10 +25,11 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from optproof.mathcore import quadratic as q
+from optproof.mathcore import quadratic_proofs as qp
 
 U = 2.0**-53
-PROOFS = [q.prove_characteristic_polynomial, q.prove_convergence_region, q.prove_rate, q.prove_critical_damping,
-          q.prove_polyak, q.prove_polyak_optimal, q.prove_trajectory_closed_form]
+PROOFS = [qp.prove_characteristic_polynomial, qp.prove_convergence_region, qp.prove_rate, qp.prove_critical_damping,
+          qp.prove_polyak, qp.prove_polyak_optimal, qp.prove_trajectory_closed_form]
 
 
 @st.composite

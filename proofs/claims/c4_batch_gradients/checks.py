@@ -13,6 +13,7 @@ import numpy as np
 import sympy as sp
 
 from optproof.mathcore import batching as bt
+from optproof.mathcore import batching_proofs as btp
 from optproof.mathcore import minibatch_noise as mbn
 from optproof.proofs.catalog import Check, Outcome, RunConfig
 from optproof.proofs.claims._common import new_figure, proof_check
@@ -109,8 +110,8 @@ def _simulation(cfg: RunConfig) -> Outcome:
 
 CHECKS: tuple[Check, ...] = (
     proof_check("epoch identity, unbiased batch gradients, SGD moves at a stationary point", (
-        bt.prove_epoch_identity, partial(bt.prove_unbiased, False),
-        partial(bt.prove_stationary_point_moves, False), partial(bt.prove_stationary_point_moves, True))),
+        btp.prove_epoch_identity, partial(btp.prove_unbiased, False),
+        partial(btp.prove_stationary_point_moves, False), partial(btp.prove_stationary_point_moves, True))),
     Check("exact", "every batch gradient of a rational least-squares problem at its minimiser", _exact),
     Check("simulation", "SGD and GD started at the minimiser", _simulation, alpha=3 * ALPHA_EACH),
 )

@@ -13,6 +13,7 @@ from itertools import permutations
 import numpy as np
 
 from optproof.mathcore import batching as bt
+from optproof.mathcore import batching_proofs as btp
 from optproof.proofs.catalog import Check, Outcome, RunConfig
 from optproof.proofs.claims._common import error_bar, new_figure, proof_check
 from optproof.proofs.stats import ALPHA_EACH, compare_mean, comparisons_outcome
@@ -167,10 +168,10 @@ def _simulation_epochs(cfg: RunConfig) -> Outcome:
 
 CHECKS: tuple[Check, ...] = (
     proof_check("unbiasedness, variance, covariance, epoch identities", (
-        partial(bt.prove_unbiased, False), partial(bt.prove_unbiased, True),
-        partial(bt.prove_variance, False), partial(bt.prove_variance, True),
-        partial(bt.prove_gradient_covariance, False), partial(bt.prove_gradient_covariance, True),
-        bt.prove_epoch_identity, bt.prove_unweighted_bias)),
+        partial(btp.prove_unbiased, False), partial(btp.prove_unbiased, True),
+        partial(btp.prove_variance, False), partial(btp.prove_variance, True),
+        partial(btp.prove_gradient_covariance, False), partial(btp.prove_gradient_covariance, True),
+        btp.prove_epoch_identity, btp.prove_unweighted_bias)),
     Check("exact", "all batches of a rational data set", _exact_moments),
     Check("exact", "all reshuffles of a 7-example epoch", _exact_epochs),
     Check("simulation", "batch-loss mean and variance vs B", _simulation_moments, alpha=14 * ALPHA_EACH),

@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from optproof.mathcore import landscape as ls
+from optproof.mathcore import landscape_proofs as lsp
 from optproof.proofs.catalog import Check, Outcome, RunConfig
 from optproof.proofs.claims._common import error_bar, new_figure, proof_check
 from optproof.proofs.stats import ALPHA_EACH, compare, comparisons_outcome
@@ -249,8 +250,8 @@ def _landscape_figure(land):
 
 CHECKS: tuple[Check, ...] = (
     proof_check("Gibbs stationary density, Laplace expansion, occupancy ratio, Kramers rate, temperature, test loss", (
-        ls.prove_gibbs_stationary, ls.prove_laplace, ls.prove_occupancy_ratio, ls.prove_kramers,
-        ls.prove_temperature, ls.prove_test_loss)),
+        lsp.prove_gibbs_stationary, lsp.prove_laplace, lsp.prove_occupancy_ratio, lsp.prove_kramers,
+        lsp.prove_temperature, lsp.prove_test_loss)),
     Check("exact", "Laplace vs exact quadrature; Fokker-Planck stationary law; discrete temperature", _exact_laplace),
     Check("exact", "full batch: zero noise, GD stays in the sharp minimum", _exact_gd),
     Check("simulation", "flat-minimum occupancy and test loss vs batch size", _simulation,

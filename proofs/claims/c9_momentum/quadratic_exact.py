@@ -26,6 +26,7 @@ import sympy as sp
 
 from optproof.mathcore import noise as nz
 from optproof.mathcore import quadratic as qd
+from optproof.mathcore import quadratic_proofs as qdp
 from optproof.mathcore.momentum import eta, lam, m0, t, theta0
 from optproof.proofs.catalog import Check, Outcome, RunConfig
 from optproof.proofs.claims._common import proof_check
@@ -261,9 +262,9 @@ def _exact_noise_2d(numbers: dict) -> bool:
 CHECKS: tuple[Check, ...] = (
     proof_check("heavy ball on a quadratic: characteristic polynomial, convergence region, rate, critical damping, "
                 "Polyak and its optimality, closed-form trajectories", (
-                    qd.prove_characteristic_polynomial, qd.prove_convergence_region, qd.prove_rate,
-                    qd.prove_critical_damping, qd.prove_polyak, qd.prove_polyak_optimal,
-                    qd.prove_trajectory_closed_form)),
+                    qdp.prove_characteristic_polynomial, qdp.prove_convergence_region, qdp.prove_rate,
+                    qdp.prove_critical_damping, qdp.prove_polyak, qdp.prove_polyak_optimal,
+                    qdp.prove_trajectory_closed_form)),
     proof_check("additive gradient noise: moment recursion, stationary covariance, small-lr temperature", (
         nz.prove_moment_recursion, nz.prove_stationary_covariance, nz.prove_small_lr_temperature)),
     Check("exact", "rational heavy ball = closed-form trajectories (real, complex, repeated roots)", _exact_trajectories),
