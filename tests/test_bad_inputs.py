@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+from functools import partial
 
 import numpy as np
 import pytest
@@ -216,3 +217,17 @@ def test_cli_bad_input(name, argv, fragment, ours, tmp_path, capsys):
 
 def test_the_table_holds_at_least_sixty_bad_inputs():
     assert len(API) + len(CLI) >= 60
+
+
+def test_momentum_one_is_allowed_everywhere(capsys):
+    """One rule (``optproof.base.validation.MOMENTUM_RANGE`` = [0, 1]) for sim, Reference and the CLI:
+    λ = 1 is a proven branch of the closed forms (m_t = m_0 − η Σ g_k)."""
+    from optproof.base.validation import MOMENTUM_RANGE
+
+    assert MOMENTUM_RANGE == (0.0, 1.0)
+    res = run(optimizer=sim.HeavyBall(0.01, 1.0), record=("velocity",), every="step")
+    assert res.n_diverged == 0
+    assert check(partial(TorchLikeSGD, momentum=1.0), Reference.pytorch(1.0), max_examples=5).ok
+    assert Reference.keras(1.0).convention.momentum == Reference.ema(1.0).convention.momentum == 1.0
+    assert main(["check", "optproof.proofs.faulty.TorchLikeSGD", "--momentum", "1", "--max-examples", "5"]) == 0
+    assert "PASS" in capsys.readouterr().out
