@@ -7,8 +7,6 @@ while two busy processes load both cores and asserts the same statuses as on an 
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 from fractions import Fraction as F
 
 import numpy as np
@@ -124,16 +122,12 @@ def test_catalog_quick_passes(idle):
     assert timing == ["measured CPU time per update and per epoch (a measurement, not a verdict)"]
 
 
-_HOG = "import time\nend = time.time() + 120\nwhile time.time() < end:\n    pass\n"
-
-
 def test_same_verdicts_with_both_cores_busy(idle):
     """Two busy-looping processes (one per core) beside the C2 checks: the same statuses as idle."""
-    hogs = [subprocess.Popen([sys.executable, "-c", _HOG]) for _ in range(2)]
-    try:
+    from optproof.proofs.load import busy_cores
+
+    with busy_cores(2, deadline=120) as hogs:
         loaded = _c2_statuses()
-    finally:
-        for h in hogs:
-            h.kill()
-            h.wait()
+        assert all(h.poll() is None for h in hogs)  # both spinners ran throughout
+    assert all(h.poll() is not None for h in hogs)  # and are gone
     assert {k: v[0] for k, v in loaded.items()} == {k: v[0] for k, v in idle.items()}, (loaded, idle)

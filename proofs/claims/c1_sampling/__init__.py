@@ -15,4 +15,8 @@ CLAIM = Claim(
     statement=r"\text{epoch} = \pi(0..N-1)\ \text{cut into}\ \lceil N/B\rceil\ (\text{or}\ \lfloor N/B\rfloor)"
               r"\ \text{batches};\ \text{each example once per epoch};\ P(\text{batch}=S)=\binom{N}{b}^{-1}",
     checks=checks.CHECKS,
+    sources=(
+        "optproof.mathcore.sampling:prove_epoch_partition", "optproof.mathcore.sampling:prove_uniform_batches",
+        "optproof.mathcore.batching:epoch_batch_sizes", "optproof.sim:Sampler", "optproof.sim:epoch_order",
+        "tests/test_sim_samplers.py", "tests/test_batches_loader.py", "tests/test_catalog.py"),
 )

@@ -19,4 +19,13 @@ CLAIM = Claim(
     notes="Two parts: the gradient noise that small batches add (exact covariance, iterate moments, the additive "
           "model's error, McCandlish's noise scale, epoch reshuffling), and the saddle experiment (GD started on "
           "f = (x^2 - y^2)/2 never moves, SGD and heavy ball escape; escape-time law against B).",
+    sources=(
+        "optproof.mathcore.minibatch_noise:gradient_noise_covariance",
+        "optproof.mathcore.minibatch_noise:within_epoch_batch_covariance",
+        "optproof.mathcore.minibatch_moments:minibatch_moments",
+        "optproof.mathcore.minibatch_stationary:additive_model_error", "optproof.mathcore.noise_scale:optimal_step",
+        "optproof.mathcore.minibatch_proofs:prove_multiplicative_noise", "optproof.mathcore.saddle:second_moment",
+        "optproof.mathcore.saddle:median_escape_step", "optproof.mathcore.saddle:prove_escape_law",
+        "optproof.sim:simulate", "optproof.sim:FiniteSum", "tests/test_minibatch_noise.py", "tests/test_saddle.py",
+        "tests/test_theory_vs_simulation.py", "tests/test_catalog.py"),
 )

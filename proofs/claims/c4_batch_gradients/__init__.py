@@ -16,4 +16,10 @@ CLAIM = Claim(
               r"\nabla L(\theta^*)=0\Rightarrow \mathbb{E}\|\theta_1-\theta^*\|^2=\eta^2\frac{N-B}{N-1}"
               r"\frac{\mathrm{tr}\,\Sigma(\theta^*)}{B}",
     checks=checks.CHECKS,
+    sources=(
+        "optproof.mathcore.batching_proofs:prove_epoch_identity", "optproof.mathcore.batching_proofs:prove_unbiased",
+        "optproof.mathcore.batching_proofs:prove_stationary_point_moves",
+        "optproof.mathcore.batching:stationary_step_second_moment",
+        "optproof.mathcore.minibatch_noise:per_example_gradient_covariance", "optproof.sim:simulate",
+        "tests/test_batching_math.py", "tests/test_catalog.py"),
 )

@@ -15,4 +15,9 @@ CLAIM = Claim(
     statement=r"\mathbb{E}[L_B] = L,\ \mathrm{Var}[L_B] = \frac{N-B}{N-1}\frac{\sigma^2}{B}\ "
               r"(\text{with replacement } \frac{\sigma^2}{B}),\ \sum_k \frac{b_k}{N} L_{B_k} = L",
     checks=checks.CHECKS,
+    sources=(
+        "optproof.mathcore.batching_proofs:prove_unbiased", "optproof.mathcore.batching_proofs:prove_variance",
+        "optproof.mathcore.batching_proofs:prove_unweighted_bias", "optproof.mathcore.batching:batch_loss_variance",
+        "optproof.mathcore.batching:exact_batch_moments", "optproof.mathcore.batching:unweighted_epoch_bias",
+        "optproof.sim:simulate", "optproof.sim:epoch_order", "tests/test_batching_math.py", "tests/test_catalog.py"),
 )

@@ -21,4 +21,10 @@ CLAIM = Claim(
           "data, small batch vs 10% batch over 10 seeds (test accuracy, epsilon-sharpness, top Hessian "
           "eigenvalue), which runs with optproof report --full. The real-data result is a measured effect with "
           "its confidence interval, reported whatever its sign.",
+    sources=(
+        "optproof.mathcore.landscape_proofs:prove_occupancy_ratio", "optproof.mathcore.landscape_proofs:prove_kramers",
+        "optproof.mathcore.landscape:FokkerPlanck", "optproof.mathcore.landscape:temperature",
+        "optproof.proofs.real_data:run_experiment", "optproof.proofs.real_data:epsilon_sharpness",
+        "optproof.proofs.real_data:top_hessian_eigenvalue", "optproof.sim.mlp:mlp_problem", "optproof.sim:simulate",
+        "tests/test_landscape.py", "tests/test_real_data.py", "tests/test_mlp.py", "tests/test_catalog.py"),
 )

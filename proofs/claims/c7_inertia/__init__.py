@@ -18,4 +18,9 @@ CLAIM = Claim(
     checks=checks.CHECKS,
     notes="The saddle-escape checks (heavy ball escapes a strict saddle faster than SGD) are part of claim C3 "
           "(proofs/claims/c3_noise_and_saddle/saddle.py).",
+    sources=(
+        "optproof.mathcore.inertia:prove_crossing_ratio", "optproof.mathcore.inertia:prove_energy_identity",
+        "optproof.mathcore.inertia:crossing_step", "optproof.mathcore.inertia:critical_depth",
+        "optproof.mathcore.inertia:terminal_velocity", "optproof.sim:simulate", "optproof.sim:FiniteSum",
+        "tests/test_inertia.py", "tests/test_catalog.py"),
 )

@@ -14,4 +14,7 @@ CLAIM = Claim(
     section="2.1",
     statement=r"\theta_t = \theta_{t-1} - \eta g_t;\quad g(\theta^*) = 0 \Rightarrow \theta_t = \theta^*\ \forall t",
     checks=checks.CHECKS,
+    sources=(
+        "optproof.mathcore.momentum:prove_gd_fixed_point", "optproof.mathcore.momentum:heavy_ball_step",
+        "optproof.sim:simulate", "optproof.sim:SGD", "tests/test_momentum_closed_form.py", "tests/test_catalog.py"),
 )

@@ -24,4 +24,13 @@ CLAIM = Claim(
           "exact maps between them (docs/conformance.md); heavy ball on quadratics (convergence region, rate, "
           "critical damping, Polyak's optimum, closed-form trajectories) and its exact moments under additive "
           "gradient noise.",
+    sources=(
+        "optproof.mathcore.momentum:prove_velocity_closed_form",
+        "optproof.mathcore.momentum:prove_position_closed_form", "optproof.mathcore.momentum:velocities",
+        "optproof.mathcore.conventions:convention_proofs", "optproof.mathcore.quadratic_proofs:prove_convergence_region",
+        "optproof.mathcore.quadratic:polyak_parameters", "optproof.mathcore.noise:moments",
+        "optproof.mathcore.noise:stationary_variance", "optproof.proofs.conformance:check", "optproof.sim:simulate",
+        "optproof.sim:heavy_ball_stream", "tests/test_momentum_closed_form.py", "tests/test_conventions.py",
+        "tests/test_quadratic.py", "tests/test_noise_moments.py", "tests/test_claims_quadratic.py",
+        "tests/test_conformance.py", "tests/test_catalog.py"),
 )
