@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from optproof.proofs.catalog import KINDS
 from optproof.proofs.formula import FormulaSet, prose, step_formula
-from optproof.proofs.rounding import at_places, compact, se_places, sig, with_se
+from optproof.proofs.rounding import at_places, compact, round_in_text, se_places, sig, with_se
 
 __all__ = ["render"]
 
@@ -50,7 +50,7 @@ def _check_view(chk: dict) -> dict:
     proofs = numbers.pop("proofs", None)
     comps = numbers.pop("comparisons", None)
     traceback = numbers.pop("traceback", None)
-    return {**chk, "summary": prose(chk["summary"]), "reason": prose(chk["reason"]),
+    return {**chk, "summary": round_in_text(prose(chk["summary"])), "reason": prose(chk["reason"]),
             "proofs": [_proof_view(p) for p in proofs] if isinstance(proofs, list) else [],
             "comparisons": [_comparison_row(c) for c in comps] if isinstance(comps, list) else [],
             "traceback": traceback, "others": [(str(k), compact(v)) for k, v in numbers.items()]}

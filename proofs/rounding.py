@@ -13,7 +13,7 @@ import math
 import re
 from numbers import Integral, Real
 
-__all__ = ["sig", "with_se", "at_places", "compact", "se_places"]
+__all__ = ["sig", "with_se", "at_places", "compact", "se_places", "round_in_text"]
 
 _LONG_NUMBER = re.compile(r"-?\d+\.\d{5,}(?:e[-+]?\d+)?")
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -74,6 +74,9 @@ def _compact(v, items: int) -> str:
         parts = [_compact(x, items) for x in v[:items]]
         more = f", … ({len(v)} values)" if len(v) > items else ""
         return "[" + ", ".join(parts) + more + "]"
-    if isinstance(v, str):
-        return _LONG_NUMBER.sub(lambda m: sig(float(m.group(0))), v)
-    return sig(v)
+    return round_in_text(v) if isinstance(v, str) else sig(v)
+
+
+def round_in_text(text: str) -> str:
+    """Every decimal number with more than four decimals inside ``text`` to 4 significant digits."""
+    return _LONG_NUMBER.sub(lambda m: sig(float(m.group(0))), text)

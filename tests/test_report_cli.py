@@ -1,6 +1,7 @@
 """The main job: ``optproof prove`` and ``optproof report`` end to end (quick mode)."""
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -51,12 +52,79 @@ def test_html_shows_every_claim_and_every_image_exists(quick_report):
     page = (out / "index.html").read_text()
     doc = json.loads((out / "results.json").read_text())
     for c in doc["claims"]:
-        assert f"id='{c['id']}'" in page
-    images = re.findall(r"<img src='([^']+)'", page)
+        assert f"<section id=\"{c['id']}\">" in page
+    images = re.findall(r'<img src="([^"]+)"', page)
     assert images, "the report has plots"
     for src in images:
         assert (out / src).is_file() and (out / src).stat().st_size > 1000
     assert "Conformance matrix" in page and doc["conformance"]
+
+
+def _text(page: str) -> str:
+    """The page without the LaTeX sources kept in MathML <annotation> elements."""
+    return re.sub(r"<annotation[^>]*>.*?</annotation>", "", page, flags=re.S)
+
+
+def test_every_formula_typeset_once_and_no_tex_left_as_text(quick_report):
+    _, out = quick_report
+    page = (out / "index.html").read_text()
+    assert not re.findall(r"\\[A-Za-z]+", _text(page)), "TeX command shown as text"
+    sources = [re.sub(r"\s+", "", s) for s in re.findall(r"<annotation[^>]*>(.*?)</annotation>", page, flags=re.S)]
+    assert len(sources) > 50 and len(sources) == len(set(sources)), "a formula appears twice"
+    assert "<svg" not in page  # formulas are MathML, not inline SVG
+
+
+def test_report_weighs_at_most_1_5_mb(quick_report):
+    _, out = quick_report
+    total = (out / "index.html").stat().st_size + sum(p.stat().st_size for p in (out / "figures").iterdir())
+    assert total <= 1.5e6, f"index.html + figures = {total / 1e6:.2f} MB"
+
+
+def test_numbers_rounded_and_no_internal_names(quick_report):
+    _, out = quick_report
+    text = re.sub(r"<[^>]+>", " ", _text((out / "index.html").read_text()))
+    long = [x for x in re.findall(r"\d+\.\d+", text) if len(x.replace(".", "").lstrip("0")) > 6]
+    assert not long, f"numbers printed with more than 6 significant digits: {long[:5]}"
+    assert not re.search(r"\bprove_[a-z_]+|\blamm?_?\d?\b|\bbatch_loss_variance\b", text)
+    for src in re.findall(r"<annotation[^>]*>(.*?)</annotation>", (out / "index.html").read_text(), flags=re.S):
+        lhs, sep, rhs = html.unescape(src).partition(" = ")
+        assert not (sep and lhs.strip() == rhs.strip()), src  # no "B = B"-style lines
+
+
+def test_every_verdict_names_its_test_and_skips_never_show_as_passed(quick_report):
+    from optproof.proofs.report import TESTS
+    from optproof.proofs.stats import ALPHA_EACH, SUITE_ALPHA
+
+    _, out = quick_report
+    doc = json.loads((out / "results.json").read_text())
+    page = (out / "index.html").read_text()
+    checks = [(c["id"], k) for c in doc["claims"] for k in c["checks"]]
+    assert all(k["test"] in TESTS for _, k in checks)
+    assert {k["test"] for cid, k in checks if cid == "C1" and k["kind"] == "simulation"} == {"chi-square"}
+    assert {k["test"] for _, k in checks if k["kind"] == "symbolic"} == {"symbolic proof"}
+    skipped = [k for _, k in checks if k["status"] == "skipped"]
+    assert page.count('<span class="badge skipped">skipped</span>') >= len(skipped) + 1  # + the legend
+    for k in skipped:
+        assert k["reason"] and not k["passed"]
+    box = page[page.index('id="how-to-read"'):]
+    assert f"{ALPHA_EACH:g}" in box[:4000] and f"{SUITE_ALPHA:g}" in box[:4000]
+    assert 'href="seed/README.md"' in page and (out / "seed" / "README.md").is_file()
+
+
+def test_conformance_matrix_shows_the_faulty_catalogue_detected(quick_report):
+    from optproof.proofs.faulty import FAULTS
+
+    _, out = quick_report
+    doc = json.loads((out / "results.json").read_text())
+    rows = doc["conformance"]["rows"]
+    faulty = [r for r in rows if r["group"] == "faulty"]
+    assert len(faulty) >= len(FAULTS)
+    detected = [r for r in faulty if "detected" in r["cells"].values()]
+    assert len(detected) >= len(FAULTS) - 2, [r["implementation"] for r in faulty if r not in detected]
+    assert all(r["detection"]["step"] >= 1 for r in detected)
+    torch_rows = [r for r in rows if r["implementation"].startswith("torch.optim")]
+    for r in torch_rows:  # the real library matches its own convention
+        assert "match" in r["cells"].values()
 
 
 def test_prove_exits_zero_and_prints_table(capsys):
