@@ -1,25 +1,7 @@
-"""The momentum conventions of real libraries, the exact maps between them, and reference steps.
+"""The momentum conventions of real libraries: the exact maps between them, proven in SymPy (C9).
 
-Four families (all act elementwise, so one coordinate suffices for the algebra; ``g_t`` is the
-gradient fed at step ``t``, ``eta_t`` the learning rate of that step, ``t = 1, 2, ...``):
-
-- **PyTorch** (``torch.optim.SGD``)::
-
-      g <- (-grad if maximize else grad) + lam * theta          (coupled weight decay)
-      b_1 = g_1,   b_t = mu b_{t-1} + (1 - tau) g_t             (dampening tau skipped at t = 1)
-      theta -= eta_t * b_t            Nesterov: theta -= eta_t * (g_t + mu b_t)
-
-- **Keras / Sutskever / the seed** (lr inside the velocity, decoupled weight decay)::
-
-      theta <- (1 - eta_t lam) theta
-      m_t = mu m_{t-1} - eta_t g_t,  m_0 = 0
-      theta += m_t                    Nesterov: theta += mu m_t - eta_t g_t
-
-- **optax** (``chain(add_decayed_weights(lam), trace(mu, nesterov), scale(-eta_t))``)::
-
-      tr_t = g_t + mu tr_{t-1},  tr_0 = 0;   theta -= eta_t * tr_t   (Nesterov: g_t + mu tr_t)
-
-- **EMA**:  ``m_t = beta m_{t-1} + (1 - beta) g_t``, ``m_0 = 0``, ``theta -= eta_t m_t``.
+The four families (PyTorch, Keras / Sutskever / the seed, optax, EMA) and their update rules are
+written out in ``optproof.base.conventions``, beside their numeric reference steps.
 
 The theorems (each a ``Proof`` for symbolic ``t`` and a general schedule ``eta_t``, an
 ``IndexedBase``) are collected by ``convention_proofs()``; ``EQUIVALENCES`` lists which pairs
@@ -27,10 +9,12 @@ agree for any schedule, which only for a constant lr, and where they part.
 
 The numeric reference steps (``Convention``, ``reference_step``, ``Arith``, ``OPS_PER_STEP``) are
 NumPy-only and live in ``optproof.base.conventions`` (the conformance checker's run-time core);
-they are re-exported here, and the theorems below use them.
+they are re-exported here, and ``prove_reference_steps_follow_the_closed_forms`` runs them on SymPy
+symbols to state that they agree with the theorems.
 """
 from __future__ import annotations
 
+import numpy as np
 import sympy as sp
 
 from optproof.base.conventions import (EXACT, FAMILIES, MAGNITUDE, OPS_PER_STEP, Arith, Convention, init_state,
@@ -57,6 +41,7 @@ __all__ = [
     "prove_keras_equals_pytorch_constant_lr",
     "prove_lr_change_divergence",
     "prove_weight_decay_placement",
+    "prove_reference_steps_follow_the_closed_forms",
 ]
 
 
@@ -254,6 +239,33 @@ def _branch_where(expr, condition):
     return expr.replace(lambda e: isinstance(e, sp.Piecewise), pick)
 
 
+def prove_reference_steps_follow_the_closed_forms(n_steps: int = 4) -> Proof:
+    r"""The numeric ``reference_step`` of every family, run on SymPy symbols, equals the closed forms.
+
+    With ``mu = 9/10``, ``tau = 1/2`` (PyTorch), symbolic ``theta_0``, ``eta`` and ``g_1..g_T``:
+    ``theta_T = theta_0 - eta \sum_t b_t`` with the buffer of ``prove_pytorch_buffer_closed_form``;
+    optax and Keras (constant lr) give the undamped buffer, EMA ``(1 - beta)`` times it.
+    """
+    mu_ = sp.Rational(9, 10)
+    tau_ = sp.Rational(1, 2)
+    grads = sp.symbols(f"g1:{n_steps + 1}")
+    lr, th0 = sp.symbols("eta theta_0")
+    undamped = [sum(mu_ ** (n - k) * grads[k - 1] for k in range(1, n + 1)) for n in range(1, n_steps + 1)]
+    damped = [(1 - tau_) * u + tau_ * mu_ ** (n - 1) * grads[0] for n, u in enumerate(undamped, start=1)]
+    expected = {"pytorch": th0 - lr * sum(damped), "optax": th0 - lr * sum(undamped),
+                "keras": th0 - lr * sum(undamped), "ema": th0 - lr * (1 - mu_) * sum(undamped)}
+    proof = Proof(r"\theta_T = \theta_0 - \eta\sum_{t=1}^T b_t\ \text{for every family's reference step}",
+                  assumptions=f"mu = 9/10, PyTorch dampening 1/2; T = {n_steps} symbolic gradients, constant lr")
+    for family, closed in expected.items():
+        conv = Convention(family, mu_, tau_ if family == "pytorch" else 0)
+        theta = np.array([th0], dtype=object)  # one coordinate, as the checker's object arrays
+        state = init_state(conv, theta)
+        for grad in grads:
+            theta, state = reference_step(conv, theta, state, np.array([grad], dtype=object), lr)
+        proof.step(f"{family}: reference_step x {n_steps} = closed form", sp.expand(theta[0]), sp.expand(closed))
+    return proof
+
+
 def convention_proofs() -> dict[str, Proof]:
     """Every theorem about the conventions, by name."""
     return {
@@ -266,6 +278,7 @@ def convention_proofs() -> dict[str, Proof]:
         "keras_equals_pytorch_constant_lr": prove_keras_equals_pytorch_constant_lr(),
         "lr_change_divergence": prove_lr_change_divergence(),
         "weight_decay_placement": prove_weight_decay_placement(),
+        "reference_steps_follow_the_closed_forms": prove_reference_steps_follow_the_closed_forms(),
     }
 
 

@@ -66,3 +66,31 @@ SMP = sim.Sampler("reshuffle", 2)
 def test_bad_input_raises_value_error_naming_parameter(make, word):
     with pytest.raises(ValueError, match=word):
         make()
+
+
+def _row_loss(theta, row):
+    return 0.5 * (row[0] * theta[0] - row[1]) ** 2
+
+
+def _row_grad(theta, row, out):
+    out[0] += row[0] * (row[0] * theta[0] - row[1])
+
+
+def test_finite_sum_kernels_compile_once_per_function():
+    """A new FiniteSum with the same user functions reuses the compiled kernels (no recompilation)."""
+    from optproof.sim.problems import compiled
+
+    data = np.array([[1.0, 2.0], [2.0, 1.0]])
+    first, second = sim.FiniteSum(_row_loss, _row_grad, data, 1), sim.FiniteSum(_row_loss, _row_grad, 2 * data, 1)
+    assert compiled(first) == compiled(second)
+    assert first.loss is _row_loss  # the spec keeps the user's function; sim holds the compiled one
+    res = sim.simulate(second, sim.SGD(0.1), sim.Sampler("fixed", 2), n_steps=1, theta0=[0.0], record=("theta",),
+                       every="step")
+    assert res.records["theta"][0, 0, 0] == pytest.approx(-0.1 * (2 * -4 + 4 * -2) / 2, rel=1e-15)
+
+
+def test_sampler_kind_codes_match_the_kernel():
+    from optproof.sim import samplers
+
+    assert [samplers.RESHUFFLE, samplers.REPLACEMENT, samplers.FIXED, samplers.FRESH] == \
+        [sim.Sampler(k, 1).code for k in ("reshuffle", "replacement", "fixed", "fresh")]
