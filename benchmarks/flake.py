@@ -32,7 +32,7 @@ def _statistical_checks(claim_ids: list[str] | None):
     known = {c.id for c in CLAIMS}
     unknown = sorted(set(claim_ids or ()) - known)
     if unknown:
-        raise SystemExit(f"flake.py: error: --claims must name claims among {', '.join(sorted(known))}; got {unknown}")
+        raise ValueError(f"--claims must name claims among {', '.join(sorted(known))}; got {', '.join(unknown)}")
     return [(c.id, k) for c in CLAIMS if not claim_ids or c.id in claim_ids for k in c.checks if k.alpha > 0]
 
 
@@ -71,7 +71,10 @@ def main(argv: list[str] | None = None) -> int:
         p.error(str(exc))
     if base < 0:
         p.error("--seed must be an integer >= 0")
-    checks = _statistical_checks([s.strip().upper() for s in args.claims.split(",")] if args.claims else None)
+    try:
+        checks = _statistical_checks([s.strip().upper() for s in args.claims.split(",")] if args.claims else None)
+    except ValueError as exc:
+        p.error(str(exc))
     alpha = sum(k.alpha for _, k in checks)
     print(f"{len(checks)} statistical checks (declared false-failure share {alpha:.3g} of the budget "
           f"{SUITE_ALPHA:g} per run), {'quick' if args.quick else 'default'} sizes, run seeds {base}..{base + args.runs - 1}"
