@@ -10,6 +10,12 @@ A ``Claim`` (ids C1..C9 of MISSION.md) holds ``Check``s of three kinds:
 
 Each check is a function ``fn(cfg: RunConfig) -> Outcome``.  Claim modules live in
 ``proofs/claims/cN_<topic>/`` (one package per claim) and are listed in ``proofs.claims.CLAIMS``.
+
+An ``Outcome`` ends in one of ``STATUSES``: ``pass``, ``fail``, ``skipped`` (with its ``reason``;
+never counted as a pass), ``error`` (the check raised; traceback kept) or ``measured`` (timings:
+reported with their intervals, never a verdict).  A check draws every random stream from the run
+seed and a name, ``cfg.seed_for("C3", "batch size", j)`` (``derive_seed``: SeedSequence spawn keys
+from a stable hash of the names), never by adding offsets to a seed.
 """
 from __future__ import annotations
 
