@@ -12,11 +12,13 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-__all__ = ["WIDTH_IN", "DPI", "MIN_PT", "panel_height", "readable", "save_png"]
+__all__ = ["WIDTH_IN", "DPI", "MIN_PT", "panel_height", "readable", "save_png", "wrap"]
 
 WIDTH_IN = 9.6
 DPI = 100
 MIN_PT = 10.0
+LEGEND_CHARS = 34  # a legend line beside the axes
+TITLE_CHARS = 80  # a title line over a full-width axes
 
 
 def panel_height(height: float) -> float:
@@ -24,17 +26,35 @@ def panel_height(height: float) -> float:
     return min(max(float(height), 3.2), 4.8)
 
 
+def wrap(text: str, width: int) -> str:
+    """``text`` broken into lines of at most ``width`` characters, never inside ``$...$`` math."""
+    lines, line, in_math = [], "", False
+    for word in text.split(" "):
+        if line and not in_math and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+        in_math ^= word.count("$") % 2 == 1
+    return "\n".join(lines + [line])
+
+
 def _move_legend(ax) -> None:
-    """Re-place the legend of ``ax`` (if any) outside the axes, right of it, at ``MIN_PT``."""
+    """Move the legend of ``ax`` (if any) outside the axes, right of it, with ``MIN_PT`` text.
+
+    The legend itself is kept (its handler map draws error bars, markers and patches as the caller
+    made them); only its anchor, font size and frame change.
+    """
     leg = ax.get_legend()
     if leg is None:
         return
-    handles = list(getattr(leg, "legend_handles", None) or leg.legendHandles)
-    labels = [t.get_text() for t in leg.get_texts()]
-    title = leg.get_title().get_text() or None
-    leg.remove()
-    ax.legend(handles, labels, title=title, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-              borderaxespad=0.0, fontsize=MIN_PT, title_fontsize=MIN_PT, frameon=False)
+    leg.set_loc("upper left")
+    leg.set_bbox_to_anchor((1.01, 1.0), transform=ax.transAxes)
+    leg.borderaxespad = 0.0
+    leg.set_frame_on(False)
+    for text in [*leg.get_texts(), leg.get_title()]:
+        text.set_fontsize(max(text.get_fontsize(), MIN_PT))
+        text.set_text(wrap(text.get_text(), LEGEND_CHARS))
 
 
 def readable(fig) -> None:
@@ -47,6 +67,7 @@ def readable(fig) -> None:
     for ax in fig.axes:
         ax.tick_params(axis="both", which="both", labelsize=MIN_PT)
         _move_legend(ax)
+        ax.title.set_text(wrap(ax.title.get_text(), TITLE_CHARS))
     for text in fig.findobj(Text):
         if text.get_fontsize() < MIN_PT:
             text.set_fontsize(MIN_PT)

@@ -104,7 +104,7 @@ def step_formula(tex: str) -> str | None:
 _GREEK = {"lam": "λ", "lambda": "λ", "eta": "η", "theta": "θ", "Sigma": "Σ", "sigma": "σ", "nabla": "∇",
           "mu": "μ", "pi": "π", "tau": "τ", "xi": "ξ", "nu": "ν", "Delta": "Δ", "gamma": "γ", "chi": "χ",
           "rho": "ρ", "eps": "ε", "phi": "φ", "alpha": "α", "beta": "β", "delta": "δ"}
-_GREEK_RE = re.compile(r"(?<![A-Za-z\\])(" + "|".join(sorted(_GREEK, key=len, reverse=True)) + r")(?![A-Za-z])")
+_GREEK_RE = re.compile(r"(?<![A-Za-z\\])(" + "|".join(sorted(_GREEK, key=len, reverse=True)) + r")(?![A-Za-z-])")
 _SYMBOLS = (("!=", "≠"), ("<=", "≤"), (">=", "≥"), ("->", "→"), ("=>", "⇒"))
 _PROVER = re.compile(r"(\()?\bprove_([a-z0-9_]+)(?(1)\))")
 

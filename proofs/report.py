@@ -44,10 +44,11 @@ def _jsonable(x: Any) -> Any:
         return str(x)
 
 
-def evidence_test(kind: str, status: str, summary: str, numbers: dict) -> str:
+def evidence_test(kind: str, name: str, status: str, summary: str, numbers: dict) -> str:
     """The test behind a check's verdict, one of ``TESTS``.
 
-    symbolic -> "symbolic proof"; exact -> "exact"; a simulation with Monte Carlo comparisons ->
+    symbolic -> "symbolic proof"; exact (or a simulation check named "... (exact)", e.g. operation
+    counts) -> "exact"; a simulation with Monte Carlo comparisons ->
     "z-test"; one that reports chi-square p-values -> "chi-square"; status measured -> "measured";
     any other simulation check compares against a derived rounding bound -> "bound".
     """
@@ -55,7 +56,7 @@ def evidence_test(kind: str, status: str, summary: str, numbers: dict) -> str:
         return "measured"
     if kind == "symbolic":
         return "symbolic proof"
-    if kind == "exact":
+    if kind == "exact" or "(exact)" in name:
         return "exact"
     if numbers.get("comparisons"):
         return "z-test"
@@ -79,7 +80,7 @@ def _check_record(run, figures: list[str]) -> dict:
     o = run.outcome
     numbers = _jsonable(o.numbers)
     return {"kind": run.check.kind, "name": run.check.name, "status": o.status, "reason": o.reason,
-            "passed": o.status == "pass", "test": evidence_test(run.check.kind, o.status, o.summary, numbers),
+            "passed": o.status == "pass", "test": evidence_test(run.check.kind, run.check.name, o.status, o.summary, numbers),
             "summary": o.summary, "seconds": round(run.seconds, 3), "latex": list(o.latex),
             "numbers": numbers, "figures": figures}
 

@@ -100,11 +100,16 @@ def _conformance_view(matrix: dict | None) -> dict | None:
         if det:
             for cell in cells:
                 if cell["text"] == "detected":
-                    cell["note"] = f"{det['kind']} at step {det['step']}"
+                    cell["note"] = f"{det['kind'].replace('_', ' ')} at step {det['step']}"
         rows.append({**r, "cells": cells, "implementation": r["implementation"].replace("_", " ")})
     groups = Counter(v for r in matrix["rows"] if r["group"] == "faulty" for v in r["cells"].values())
-    return {"references": refs, "rows": rows, "detected": groups["detected"],
+    return {"references": refs, "labels": [_short(r) for r in refs], "rows": rows, "detected": groups["detected"],
             "faulty": sum(groups.values()), "max_examples": matrix.get("max_examples"), "seed": matrix.get("seed")}
+
+
+def _short(ref: str) -> str:
+    """Column label of a reference name: ``keras(momentum=0.9, nesterov=True)`` -> "keras Nesterov"."""
+    return ref.split("(")[0] + (" Nesterov" if "nesterov=True" in ref else "")
 
 
 def render(doc: dict, seed_link: str | None = None) -> str:
