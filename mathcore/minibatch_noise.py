@@ -18,7 +18,7 @@ for random ``θ`` with mean ``μ`` and covariance ``P``, where ``M4_pqab = (1/N)
 ``M3_pqa = (1/N) Σ y_i x_ip x_iq x_ia``, ``M2y_pq = (1/N) Σ y_i² x_ip x_iq``.
 
 Epoch reshuffling: two different batches of one epoch (slices of one uniform permutation) have
-``Cov[∇L_{B_j}, ∇L_{B_k}] = −Σ/(N − 1)`` (any sizes), so the fresh-batch recursion above is only an
+``Cov[∇L_{B_j}, ∇L_{B_k}] = −Σ/(N − 1)`` (any sizes), so the fresh-batch recursion (``minibatch_moments``) is an
 approximation for epoch-based loaders; at fixed θ the sum of one epoch's batch gradients has zero
 noise when ``B`` divides ``N`` (``K c Σ − K(K−1) Σ/(N−1) = 0``, ``K = N/B``).
 
