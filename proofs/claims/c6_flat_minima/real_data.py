@@ -85,9 +85,7 @@ def _figures(res: dict):
     fig.tight_layout()
     acc_fig = fig
     keys = [k for k in runs["small"] if k.startswith("eps-sharpness") and "first-order" not in k] + ["lambda_max"]
-    fig, ax0 = new_figure(4.0 * len(keys), 3.6)
-    ax0.remove()
-    axes = fig.subplots(1, len(keys))
+    fig, axes = new_figure(height=3.2, ncols=len(keys))  # stacked panels, full width
     for ax, k in zip(np.atleast_1d(axes), keys):
         for g, mk in (("small", "o"), ("large", "s")):
             ax.plot(seeds, runs[g][k], mk, label=f"{g} batch (B = {B[g]})")
