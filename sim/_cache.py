@@ -4,9 +4,10 @@ Numba's ``cache=True`` checks only the source file of the cached function itself
 code also contains what it inlined or linked from other modules (``kernels`` contains ``rng``,
 ``samplers``, ``problems``, …).  Editing e.g. ``rng.py`` would leave a stale kernel in the cache.
 ``refresh()`` (run by ``import sim``, before anything is compiled or loaded) hashes the sources
-of every ``sim/*.py`` and of ``optproof/base/*.py`` (the specs whose constants, e.g. the sampler
-kind codes, are compiled into the kernels); when the hash differs from the one recorded next to
-the cache, it deletes the cache entries of the ``sim`` modules and records the new hash, so they are recompiled.
+of every ``sim/*.py`` and of ``optproof/base/specs.py`` (whose constants, e.g. the sampler kind
+codes, are compiled into the kernels; base's validation and conventions never are); when the hash
+differs from the one recorded next to the cache, it deletes the cache entries of the ``sim``
+modules and records the new hash, so they are recompiled.
 """
 from __future__ import annotations
 
@@ -14,17 +15,17 @@ import hashlib
 import os
 from pathlib import Path
 
-import optproof.base
+import optproof.base.specs
 
 STAMP = "sim-sources.sha256"
 
 
-BASE_DIR = Path(optproof.base.__file__).resolve().parent
+SPECS = Path(optproof.base.specs.__file__).resolve()
 
 
 def sources_digest(src_dir: Path) -> str:
     h = hashlib.sha256()
-    for f in sorted(src_dir.glob("*.py")) + sorted(BASE_DIR.glob("*.py")):
+    for f in sorted(src_dir.glob("*.py")) + [SPECS]:
         h.update(f.parent.name.encode() + b"/" + f.name.encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()
 
