@@ -172,3 +172,34 @@ def test_plain_lists_and_arrays_are_accepted():
         return [np.array_split(rng.permutation(n), range(B, n, B)) for _ in range(E)]
 
     assert optproof.check_loader(lists, LoaderSpec()).ok
+
+
+USER_LOADER = '''
+from torch.utils.data import DataLoader, DistributedSampler
+
+def make_loader(dataset, batch_size, rank, world_size):
+    sampler = DistributedSampler(dataset, num_replicas=world_size, rank=rank)
+    return DataLoader(dataset, batch_size=batch_size, sampler=sampler)
+
+def hook(loader, epoch):
+    loader.sampler.set_epoch(epoch)
+'''
+
+
+def test_cli_check_loader_on_a_user_module(tmp_path, monkeypatch, capsys):
+    import sys
+
+    from optproof.proofs.cli import main
+
+    (tmp_path / "userloader.py").write_text(USER_LOADER)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", str(tmp_path))])
+    args = ["check-loader", "userloader:make_loader", "--shuffle", "--distributed", "pad"]
+    assert main(args + ["--on-epoch", "userloader:hook"]) == 0
+    assert capsys.readouterr().out.startswith("PASS")
+    assert main(args) == 1
+    assert "is set_epoch called?" in capsys.readouterr().out
+    assert main(["check-loader", "userloader:missing"]) == 2
+    with pytest.raises(SystemExit) as exc:  # argparse: bad choice
+        main(args[:-1] + ["both"])
+    assert exc.value.code == 2

@@ -157,6 +157,7 @@ def _failure(structure, cases, grads_by_rank, normalization: str, probe: set[str
     for rank, grads in enumerate(grads_by_rank):
         if isinstance(grads, str):
             return AccumulationCounterexample(sizes, tokens, rank, f"step raised {grads}", float("nan"), "")
+    for rank, grads in enumerate(grads_by_rank):
         g, dtype = _as_vector(grads), _dtype(grads)
         if _within(g, cands[0], sums, rank, dtype, n, K, w):
             continue

@@ -5,8 +5,8 @@ port on 127.0.0.1, spawns one process per rank (start method ``spawn``), each jo
 group (``tcp://127.0.0.1:port``, collective timeout ``timeout``) and waits until every rank is
 up; ``run(cases)`` hands rank ``r`` its case, runs the user's ``step`` there (its all-reduce or
 DDP wrapper talks to the other ranks) and returns every rank's gradients, or the error text of a
-rank that raised.  Every wait is bounded by ``timeout``; a rank that errs or stalls makes the
-group restart.  On exit the ranks leave the group and are joined (terminated if they hang).
+rank that raised.  Every wait is bounded by ``timeout``; a rank that stalls or fails in a
+collective makes the group restart.  On exit the ranks leave the group and are joined (terminated if they hang).
 """
 from __future__ import annotations
 
@@ -50,6 +50,12 @@ def _worker(rank: int, world_size: int, port: int, step: Callable, requests, res
                 results.put((rank, tag, f"{type(exc).__name__}: {exc}"))
     finally:
         dist.destroy_process_group()
+
+
+def _broken(reply) -> bool:
+    """A rank's error that may leave the group unusable: a timeout or a failed collective."""
+    text = reply.lower() if isinstance(reply, str) else ""
+    return any(word in text for word in ("timeout", "timed out", "gloo", "connection", "distributed"))
 
 
 class ProcessGroup:
@@ -119,7 +125,7 @@ class ProcessGroup:
         got = self._collect(self.jobs, self.timeout + 5.0)
         out = [got.get(r, f"TimeoutError: rank {r} did not finish within {self.timeout:g} s "
                           f"(does every rank reach the same collectives?)") for r in range(self.world_size)]
-        if any(isinstance(v, str) for v in out):  # a rank failed: the group may be out of step
+        if len(got) < self.world_size or any(_broken(v) for v in out):  # the group may be out of step
             self._stop()
             self._start()
         return out
