@@ -53,7 +53,7 @@ def _check_view(chk: dict) -> dict:
     return {**chk, "summary": round_in_text(prose(chk["summary"])), "reason": prose(chk["reason"]),
             "proofs": [_proof_view(p) for p in proofs] if isinstance(proofs, list) else [],
             "comparisons": [_comparison_row(c) for c in comps] if isinstance(comps, list) else [],
-            "traceback": traceback, "others": [(str(k), compact(v)) for k, v in numbers.items()]}
+            "traceback": traceback, "others": [(prose(str(k)), prose(compact(v))) for k, v in numbers.items()]}
 
 
 def _evidence(c: dict) -> list[str]:
