@@ -16,14 +16,11 @@ the mean loss curves are compared statistically: per epoch |mean_a âˆ’ mean_b| â
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import sim  # noqa: E402
+import optproof.sim as sim
 
 N, D, B, ETA, LAM = 1024, 16, 32, 0.01, 0.9
 

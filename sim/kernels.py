@@ -25,12 +25,57 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange, types
 
+from typing import NamedTuple
+
 from .problems import (
     GRAD_FT, LOSS_FT, LSQ_EXACT, LSQ_GRAM, QUAD,
     fsum_batch, fsum_loss, lsq_loss, quad_eval,
 )
 from .rng import NOISE_STREAM, SAMPLER_STREAM, std_normal, stream_key
 from .samplers import FRESH, fill_order, fresh_batch, steps_per_epoch, undo_fresh
+
+
+class ProblemArgs(NamedTuple):
+    """The problem's arrays as the kernel sees them (``problems.Packed``): code, data, Gram form, noise.
+
+    The ``FiniteSum`` functions (loss, grad) travel as separate kernel arguments: Numba converts a
+    dispatcher to the first-class ``FunctionType`` of the explicit signature only at top level."""
+
+    code: int
+    A: np.ndarray
+    v: np.ndarray
+    G: np.ndarray
+    h: np.ndarray
+    c: float
+    noise_std: float
+    F: np.ndarray
+
+
+class RunArgs(NamedTuple):
+    """Sampler, optimizer, streams and stopping rule of one chunk: samp, B, drop_last, lr (η),
+    lam (λ), seed, traj0 (first trajectory of the chunk), T, every, thr (|θ|), lthr (|loss|)."""
+
+    samp: int
+    B: int
+    drop_last: bool
+    lr: float
+    lam: float
+    seed: np.uint64
+    traj0: int
+    T: int
+    every: int
+    thr: float
+    lthr: float
+
+
+class Outputs(NamedTuple):
+    """Per-chunk record arrays (c, R[, d]); an empty one (R = 0) is not recorded."""
+
+    theta: np.ndarray
+    velocity: np.ndarray
+    grad: np.ndarray
+    batch_loss: np.ndarray
+    full_loss: np.ndarray
 
 
 @njit(cache=True)
@@ -54,25 +99,25 @@ def batch_step_grad(prob, A, v, G, h, lossf, gradf, order, lo, hi, theta, g, nee
 
 
 @njit(cache=True)
-def record_step(r, prob, A, v, G, h, c, lossf, lthr, theta, m, g, bl, scratch, o_th, o_m, o_g, o_bl, o_fl):
-    """At a record step: L(θ) if recorded, then store record r into every output that is not
-    empty (shape[0] == 0 means "not recorded"); return True if the recorded loss diverged
-    (|L(θ)| > lthr or not finite)."""
+def record_step(r, pa, lossf, lthr, theta, m, g, bl, scratch, out, row):
+    """At a record step: L(θ) if recorded, then store record r in row ``row`` of every output
+    that is not empty (shape[1] == 0 means "not recorded"); return True if the recorded loss
+    diverged (|L(θ)| > lthr or not finite)."""
     fl = 0.0
-    if o_fl.shape[0] > 0:
-        fl = full_loss(prob, A, v, G, h, c, lossf, theta, scratch)
+    if out.full_loss.shape[1] > 0:
+        fl = full_loss(pa.code, pa.A, pa.v, pa.G, pa.h, pa.c, lossf, theta, scratch)
         if not abs(fl) <= lthr:
             return True
-    if o_th.shape[0] > 0:
-        o_th[r, :] = theta
-    if o_m.shape[0] > 0:
-        o_m[r, :] = m
-    if o_g.shape[0] > 0:
-        o_g[r, :] = g
-    if o_bl.shape[0] > 0:
-        o_bl[r] = bl
-    if o_fl.shape[0] > 0:
-        o_fl[r] = fl
+    if out.theta.shape[1] > 0:
+        out.theta[row, r, :] = theta
+    if out.velocity.shape[1] > 0:
+        out.velocity[row, r, :] = m
+    if out.grad.shape[1] > 0:
+        out.grad[row, r, :] = g
+    if out.batch_loss.shape[1] > 0:
+        out.batch_loss[row, r] = bl
+    if out.full_loss.shape[1] > 0:
+        out.full_loss[row, r] = fl
     return False
 
 
@@ -128,9 +173,10 @@ def lsq_batch(A, v, order, lo, hi, theta, g):
 
 
 @njit(cache=True)
-def trajectory(prob, A, v, G, h, c, noise_std, F, lossf, gradf, samp, B, drop_last, lr, lam,
-               skey, nkey, T, every, thr, lthr, theta, m, o_th, o_m, o_g, o_bl, o_fl):
-    """Run one trajectory for T steps from (θ, m) in place; return its divergence step or −1.
+def trajectory(pa, lossf, gradf, ra, skey, nkey, theta, m, out, row):
+    """Run one trajectory (outputs ``out``, row ``row``) for T steps from (θ, m) in place; return its
+    divergence step or −1.  ``pa``/``ra``: the ``ProblemArgs``/``RunArgs`` records, unpacked here
+    once so the step loop works on plain locals.
 
     Least squares: ``lsq_batch`` (inlined), then g_j /= |b|, L_b /= |b| — the same IEEE operations
     in the same order as ``sim.reference``.  That path calls no other compiled function per step
@@ -140,6 +186,8 @@ def trajectory(prob, A, v, G, h, c, noise_std, F, lossf, gradf, samp, B, drop_la
     Quadratic noise: g_j += σ z_j (``noise_std``) or g_j += Σ_k F_jk z_k (``F`` = noise factor,
     non-empty), z_k = std_normal(nkey, t, k) drawn once per step.
     """
+    prob, A, v, G, h, c, noise_std, F = pa
+    samp, B, drop_last, lr, lam, _seed, _traj0, T, every, thr, lthr = ra
     N = A.shape[0]
     d = theta.shape[0]
     S = steps_per_epoch(N, B, drop_last)
@@ -150,7 +198,7 @@ def trajectory(prob, A, v, G, h, c, noise_std, F, lossf, gradf, samp, B, drop_la
     z = np.empty(d if F.shape[0] > 0 else 0)
     order = np.empty(N, dtype=np.int64)
     swaps = np.empty(B if fresh else 0, dtype=np.int64)
-    need_bl = o_bl.shape[0] > 0
+    need_bl = out.batch_loss.shape[1] > 0
     t = 0
     epoch = 0
     if fresh:
@@ -193,42 +241,38 @@ def trajectory(prob, A, v, G, h, c, noise_std, F, lossf, gradf, samp, B, drop_la
                 if not abs(theta[j]) <= thr:
                     bad = True
             if not bad and t % every == 0:
-                bad = record_step(t // every - 1, prob, A, v, G, h, c, lossf, lthr, theta, m, g, bl, scratch,
-                                  o_th, o_m, o_g, o_bl, o_fl)
+                bad = record_step(t // every - 1, pa, lossf, lthr, theta, m, g, bl, scratch, out, row)
             if bad:
                 return t
         epoch += 1
     return -1
 
 
-def _run_chunk(prob, A, v, G, h, c, noise_std, F, lossf, gradf, samp, B, drop_last, lr, lam,
-               seed, traj0, T, every, thr, lthr, theta0, m0, o_th, o_m, o_g, o_bl, o_fl, div):
+def _run_chunk(pa, lossf, gradf, ra, theta0, m0, out, div):
     for kk in prange(div.shape[0]):
         k = np.int64(kk)  # the parfor index may be unsigned; keep all index arithmetic in int64
         theta = theta0[k if theta0.shape[0] > 1 else 0].copy()
         m = m0[k if m0.shape[0] > 1 else 0].copy()
-        skey = stream_key(seed, traj0 + k, SAMPLER_STREAM)
-        nkey = stream_key(seed, traj0 + k, NOISE_STREAM)
-        div[k] = trajectory(prob, A, v, G, h, c, noise_std, F, lossf, gradf, samp, B, drop_last, lr, lam,
-                            skey, nkey, T, every, thr, lthr, theta, m, o_th[k], o_m[k], o_g[k], o_bl[k], o_fl[k])
+        skey = stream_key(ra.seed, ra.traj0 + k, SAMPLER_STREAM)
+        nkey = stream_key(ra.seed, ra.traj0 + k, NOISE_STREAM)
+        div[k] = trajectory(pa, lossf, gradf, ra, skey, nkey, theta, m, out, k)
 
 
 def _signature():
     i64, f64 = types.int64, types.float64
     F1, F2, F3 = types.float64[::1], types.float64[:, ::1], types.float64[:, :, ::1]
-    return types.void(
-        i64, F2, F1, F2, F1, f64, f64, F2, LOSS_FT, GRAD_FT,  # problem
-        i64, i64, types.boolean, f64, f64,  # sampler, optimizer
-        types.uint64, i64, i64, i64, f64, f64,  # seed, traj0, T, every, thr, lthr
-        F2, F2, F3, F3, F3, F2, F2, types.int64[::1],  # theta0, m0, outputs, div
-    )
+    problem = types.NamedTuple([i64, F2, F1, F2, F1, f64, f64, F2], ProblemArgs)
+    run = types.NamedTuple([i64, i64, types.boolean, f64, f64, types.uint64, i64, i64, i64, f64, f64], RunArgs)
+    outputs = types.NamedTuple([F3, F3, F3, F2, F2], Outputs)
+    return types.void(problem, LOSS_FT, GRAD_FT, run, F2, F2, outputs, types.int64[::1])
 
 
 _KERNEL = []
 
 
 def get_kernel():
-    """The compiled chunk kernel (compiled or loaded from the Numba cache on first call)."""
+    """The compiled chunk kernel ``kernel(ProblemArgs, loss, grad, RunArgs, theta0, m0, Outputs, div)``
+    (compiled or loaded from the Numba cache on first call)."""
     if not _KERNEL:
         _KERNEL.append(njit(_signature(), cache=True, parallel=True)(_run_chunk))
     return _KERNEL[0]

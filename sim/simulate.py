@@ -15,7 +15,7 @@ import numpy as np
 
 from optproof.base.validation import check_array, check_choice, check_int, check_real
 from . import budget
-from .kernels import get_kernel
+from .kernels import Outputs, ProblemArgs, RunArgs, get_kernel
 from .optimizers import HeavyBall
 from .problems import PROBLEMS, Quadratic, pack
 from .samplers import FIXED, FRESH, Sampler, check_n, steps_per_epoch
@@ -254,6 +254,7 @@ def _check_budget(d, n_traj, R, record, stats_only, chunk, cov, joint_cov) -> No
 def _run(pk, opt, th0, mm0, bar, *, samp, B, drop_last, seed, n_traj, T, every, thr, lthr, record, R,
          stats_only, chunk, cov, joint_cov):
     kernel = get_kernel()
+    problem = ProblemArgs(pk.code, pk.A, pk.v, pk.G, pk.h, pk.c, pk.noise_std, pk.noise_factor)
     d = pk.dim
     shape = {r: (R, d) if r in VECTOR_RECORDS else (R,) for r in RECORDABLES}
     stats = {r: RunningStats(R, _width(r, d), cov and r in VECTOR_RECORDS) for r in record}
@@ -267,10 +268,10 @@ def _run(pk, opt, th0, mm0, bar, *, samp, B, drop_last, seed, n_traj, T, every, 
         for r in RECORDABLES:
             outs.setdefault(r, np.empty((c, 0, 0) if r in VECTOR_RECORDS else (c, 0)))
         div = np.empty(c, dtype=np.int64)
-        kernel(pk.code, pk.A, pk.v, pk.G, pk.h, pk.c, pk.noise_std, pk.noise_factor, pk.loss, pk.grad,
-               samp, B, drop_last, opt.lr, opt.momentum, np.uint64(seed), start, T, every, thr, lthr,
+        kernel(problem, pk.loss, pk.grad, RunArgs(samp, B, drop_last, opt.lr, opt.momentum, np.uint64(seed), start, T, every, thr,
+                                lthr),
                th0 if len(th0) == 1 else th0[rows], mm0 if len(mm0) == 1 else mm0[rows],
-               outs["theta"], outs["velocity"], outs["grad"], outs["batch_loss"], outs["full_loss"], div)
+               Outputs(*(outs[r] for r in RECORDABLES)), div)
         for r in record:
             stats[r].fold(outs[r])
         if joint is not None:
