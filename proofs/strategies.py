@@ -42,25 +42,52 @@ class Scenario:
         return len(self.lrs)
 
 
+def _float_dtype(dtype) -> np.dtype:
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt.kind != "f":
+        raise ValueError(f"dtype must be a floating-point dtype such as float32 or float64; got {dtype!r}")
+    return dt
+
+
+def _check_flag(name: str, value) -> None:
+    if value not in (False, True):
+        raise ValueError(f"{name} must be one of False, True; got {value!r}")
+
+
 def arrays(shape: tuple[int, ...], dtype=np.float64) -> st.SearchStrategy[np.ndarray]:
     """Arrays of ``shape``: integers in [-4, 4] times one scale from ``SCALES``."""
+    if not isinstance(shape, tuple) or not all(isinstance(n, int) and n >= 0 for n in shape):
+        raise ValueError(f"shape must be a tuple of non-negative integers; got {shape!r}")
+    dtype = _float_dtype(dtype)
     ints = hnp.arrays(np.int8, shape, elements=st.integers(-4, 4))
     return st.tuples(ints, st.sampled_from(SCALES)).map(
         lambda pair: np.asarray(pair[0].astype(np.float64) * pair[1], dtype=dtype))
 
 
-@st.composite
-def parameter_lists(draw, dtype=np.float64, max_params: int = 3) -> list[np.ndarray]:
+# Every public strategy validates its arguments when it is built (not at the first draw), then
+# returns the composite strategy below it.
+
+def parameter_lists(dtype=np.float64, max_params: int = 3) -> st.SearchStrategy[list[np.ndarray]]:
     """1..``max_params`` parameter arrays of shapes from ``SHAPES``."""
-    check_int("max_params", max_params, 1)
+    return _parameter_lists(_float_dtype(dtype), check_int("max_params", max_params, 1))
+
+
+@st.composite
+def _parameter_lists(draw, dtype, max_params: int) -> list[np.ndarray]:
     shapes = draw(st.lists(st.sampled_from(SHAPES), min_size=1, max_size=max_params))
     return [draw(arrays(shape, dtype)) for shape in shapes]
 
 
-@st.composite
-def lr_schedules(draw, n_steps: int) -> list[float]:
+def lr_schedules(n_steps: int) -> st.SearchStrategy[list[float]]:
     """``n_steps`` learning rates: each step keeps the previous lr or changes to a new one."""
-    check_int("n_steps", n_steps, 1)
+    return _lr_schedules(check_int("n_steps", n_steps, 1))
+
+
+@st.composite
+def _lr_schedules(draw, n_steps: int) -> list[float]:
     first = draw(st.sampled_from(LEARNING_RATES))
     changes = draw(st.lists(st.one_of(st.none(), st.sampled_from(LEARNING_RATES)),
                             min_size=n_steps - 1, max_size=n_steps - 1))
@@ -70,15 +97,22 @@ def lr_schedules(draw, n_steps: int) -> list[float]:
     return lrs
 
 
-@st.composite
-def gradient_streams(draw, shapes: list[tuple[int, ...]], n_steps: int, dtype=np.float64,
-                     allow_missing: bool = True) -> list[list[np.ndarray | None]]:
+def gradient_streams(shapes: list[tuple[int, ...]], n_steps: int, dtype=np.float64,
+                     allow_missing: bool = True) -> st.SearchStrategy[list[list[np.ndarray | None]]]:
     """Per step, one gradient per parameter or ``None``; a parameter may start late.
 
     ``None`` has probability 1/5 per entry and a parameter's first gradient may come up to 3
     steps late (both shrink away).
     """
-    check_int("n_steps", n_steps, 1)
+    shapes = list(shapes)
+    for shape in shapes:
+        arrays(shape, dtype)  # validates each shape
+    _check_flag("allow_missing", allow_missing)
+    return _gradient_streams(shapes, check_int("n_steps", n_steps, 1), _float_dtype(dtype), allow_missing)
+
+
+@st.composite
+def _gradient_streams(draw, shapes, n_steps: int, dtype, allow_missing: bool) -> list[list[np.ndarray | None]]:
     starts = [draw(st.integers(0, 3)) if allow_missing else 0 for _ in shapes]
     stream = []
     for step in range(n_steps):
@@ -90,11 +124,16 @@ def gradient_streams(draw, shapes: list[tuple[int, ...]], n_steps: int, dtype=np
     return stream
 
 
-@st.composite
-def scenarios(draw, dtype=np.float64, max_steps: int = 8, max_params: int = 3,
-              allow_missing: bool = True) -> Scenario:
+def scenarios(dtype=np.float64, max_steps: int = 8, max_params: int = 3,
+              allow_missing: bool = True) -> st.SearchStrategy[Scenario]:
     """A whole conformance run: parameters, lr schedule and gradient stream."""
-    check_int("max_steps", max_steps, 1)
+    _check_flag("allow_missing", allow_missing)
+    return _scenarios(_float_dtype(dtype), check_int("max_steps", max_steps, 1),
+                      check_int("max_params", max_params, 1), allow_missing)
+
+
+@st.composite
+def _scenarios(draw, dtype, max_steps: int, max_params: int, allow_missing: bool) -> Scenario:
     params = draw(parameter_lists(dtype, max_params))
     n_steps = draw(st.integers(1, max_steps))
     lrs = draw(lr_schedules(n_steps))

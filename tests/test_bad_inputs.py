@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import optproof.sim as sim
-from optproof.proofs import adapters
+from optproof.proofs import adapters, strategies
 from optproof.proofs.cli import main
 from optproof.proofs.conformance import Reference, assert_conforms, check, identify
 from optproof.proofs.faulty import TorchLikeSGD
@@ -123,6 +123,16 @@ API = [
     ("identify-max-examples", lambda: identify(TorchLikeSGD, max_examples=0), ValueError, "max_examples must be"),
     ("identify-step-raises", lambda: identify(lambda params: (lambda grads, lr: 1 / 0)), ValueError,
      "identify's probes"),
+    ("check-scribble", lambda: check(TorchLikeSGD, REF, scribble="yes"), ValueError, "scribble must be one of"),
+    ("check-allow-missing", lambda: check(TorchLikeSGD, REF, allow_missing=None), ValueError, "allow_missing must be"),
+    # --- Hypothesis strategies: validated when built, not at the first draw
+    ("strategy-dtype", lambda: strategies.scenarios(dtype="int8"), ValueError, "dtype must be a floating-point dtype"),
+    ("strategy-max-steps", lambda: strategies.scenarios(max_steps=0), ValueError, "max_steps must be an integer"),
+    ("strategy-max-params", lambda: strategies.parameter_lists(max_params=0), ValueError, "max_params must be"),
+    ("strategy-shape", lambda: strategies.arrays((-1,)), ValueError, "shape must be a tuple of non-negative integers"),
+    ("strategy-lr-steps", lambda: strategies.lr_schedules(0), ValueError, "n_steps must be"),
+    ("strategy-grad-steps", lambda: strategies.gradient_streams([(3,)], 0), ValueError, "n_steps must be"),
+    ("strategy-allow-missing", lambda: strategies.scenarios(allow_missing="no"), ValueError, "allow_missing must be"),
     ("ref-momentum", lambda: Reference.pytorch(momentum=1.5), ValueError, "momentum must be a finite real number in [0.0, 1.0]"),
     ("ref-missing", lambda: Reference.pytorch(0.9, missing="ignore"), ValueError, "missing must be one of"),
     ("ref-nesterov-no-momentum", lambda: Reference.pytorch(0.0, nesterov=True), ValueError, "nesterov must be False"),

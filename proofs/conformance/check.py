@@ -97,6 +97,8 @@ def check(factory: Factory, ref: Reference, max_examples: int = 200, seed: int =
     check_int("max_examples", max_examples, 1)
     check_int("seed", seed, 0)
     check_int("max_steps", max_steps, 1, 12)
+    check_choice("allow_missing", allow_missing, (False, True))
+    check_choice("scribble", scribble, (False, True))
     if not isinstance(ref, Reference):
         raise TypeError(f"ref must be a proofs.conformance.Reference; got {type(ref).__name__}")
     dtype = check_choice("dtype", np.dtype(dtype or getattr(factory, "dtype", np.float64)), DTYPES)
