@@ -2,7 +2,7 @@
 
 Statistical tests run at fixed seeds; each comparison has false-alarm rate alpha = 5e-6 (the
 harness's ALPHA_EACH), the repeated-order check ALPHA_EACH / max_examples; a correct loader
-fails a check_loader call with probability at most 2e-5 (module docstring of check_loader).
+fails a check_loader call with probability at most 2.5e-5 (module docstring of loader_check).
 """
 from __future__ import annotations
 

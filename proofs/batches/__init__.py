@@ -16,8 +16,8 @@ from typing import Any
 
 _LAZY = {
     "LoaderSpec": "optproof.proofs.batches.spec",
-    "LoaderResult": "optproof.proofs.batches.check_loader",
-    "check_loader": "optproof.proofs.batches.check_loader",
+    "LoaderResult": "optproof.proofs.batches.loader_check",
+    "check_loader": "optproof.proofs.batches.loader_check",
     "AccumulationResult": "optproof.proofs.batches.accumulation",
     "check_accumulation": "optproof.proofs.batches.accumulation",
 }

@@ -29,7 +29,7 @@ from hypothesis.errors import NoSuchExample, Unsatisfiable
 from optproof.base.validation import check_choice, check_int, check_real
 from optproof.mathcore.batching import unweighted_epoch_bias
 from optproof.proofs.batches.accumulation_case import SEQ_LEN, candidates, group_sums, make_cases
-from optproof.proofs.batches.check_loader import search_settings
+from optproof.proofs.batches.loader_check import search_settings
 
 __all__ = ["NORMALIZATIONS", "AccumulationCounterexample", "AccumulationResult", "check_accumulation", "tolerance"]
 

@@ -32,7 +32,7 @@ class Entry:
         """Run the checker on this entry (``options`` override ``self.options``)."""
         kw = {**self.options, **options}
         if self.spec is not None:
-            from optproof.proofs.batches.check_loader import check_loader
+            from optproof.proofs.batches.loader_check import check_loader
 
             return check_loader(self.build(), self.spec, **kw)
         from optproof.proofs.batches.accumulation import check_accumulation

@@ -16,6 +16,11 @@ __all__ = [
 ]
 
 
+def _cut(order, batch_size: int) -> list:
+    """An epoch's order cut into consecutive batches (the last one short)."""
+    return [order[k:k + batch_size] for k in range(0, len(order), batch_size)]
+
+
 # ----------------------------------------------------------------------------- torch, correct
 def make_shuffled(dataset, batch_size, rank, world_size):
     """``DataLoader(shuffle=True)``: RandomSampler + BatchSampler."""
@@ -57,7 +62,7 @@ def numpy_loader(n, batch_size, n_epochs, rank, world_size):
     rng = np.random.default_rng(1234)
     for _ in range(n_epochs):
         order = rng.permutation(n)
-        yield (order[k:k + batch_size] for k in range(0, n, batch_size))
+        yield _cut(order, batch_size)
 
 
 def numpy_with_replacement(n, batch_size, n_epochs, rank, world_size):
@@ -65,7 +70,7 @@ def numpy_with_replacement(n, batch_size, n_epochs, rank, world_size):
     rng = np.random.default_rng(99)
     for _ in range(n_epochs):
         draws = rng.integers(0, n, n)
-        yield [draws[k:k + batch_size] for k in range(0, n, batch_size)]
+        yield _cut(draws, batch_size)
 
 
 # ----------------------------------------------------------------------------- faulty
@@ -101,7 +106,7 @@ def numpy_same_seed_every_epoch(n, batch_size, n_epochs, rank, world_size):
     """The generator is re-created (same seed) inside the epoch loop."""
     for _ in range(n_epochs):
         order = np.random.default_rng(0).permutation(n)
-        yield [order[k:k + batch_size] for k in range(0, n, batch_size)]
+        yield _cut(order, batch_size)
 
 
 def every_other_epoch(n, batch_size, n_epochs, rank, world_size):
@@ -111,7 +116,7 @@ def every_other_epoch(n, batch_size, n_epochs, rank, world_size):
     for e in range(n_epochs):
         if e % 2 == 0:
             order = rng.permutation(n)
-        yield [order[k:k + batch_size] for k in range(0, n, batch_size)]
+        yield _cut(order, batch_size)
 
 
 def shuffled_fixed_batches(n, batch_size, n_epochs, rank, world_size):
@@ -128,7 +133,7 @@ def rotating_order(n, batch_size, n_epochs, rank, world_size):
     base = np.random.default_rng(3).permutation(n)
     for e in range(n_epochs):
         order = np.roll(base, e)
-        yield [order[k:k + batch_size] for k in range(0, n, batch_size)]
+        yield _cut(order, batch_size)
 
 
 def cyclic_shuffle(n, batch_size, n_epochs, rank, world_size):
@@ -139,7 +144,7 @@ def cyclic_shuffle(n, batch_size, n_epochs, rank, world_size):
         for i in range(n - 1, 0, -1):
             j = int(rng.integers(0, i))  # Fisher–Yates draws from 0..i inclusive
             order[i], order[j] = order[j], order[i]
-        yield [order[k:k + batch_size] for k in range(0, n, batch_size)]
+        yield _cut(order, batch_size)
 
 
 def numpy_without_replacement(n, batch_size, n_epochs, rank, world_size):
