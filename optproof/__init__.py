@@ -38,6 +38,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "adapters": ("optproof.proofs.adapters", None),
     "simulate": ("optproof.sim", "simulate"),
     "SimResult": ("optproof.sim", "SimResult"),
+    "InsufficientMemory": ("optproof.sim.budget", "InsufficientMemory"),
     "LeastSquares": ("optproof.base.specs", "LeastSquares"),
     "Quadratic": ("optproof.base.specs", "Quadratic"),
     "FiniteSum": ("optproof.base.specs", "FiniteSum"),
