@@ -64,3 +64,8 @@ def _rank1_raises(case):
 def test_a_rank_that_raises_is_a_counterexample_and_the_group_recovers():
     result = check_accumulation(_rank1_raises, world_size=2, max_examples=3, timeout=30)
     assert not result.ok and "rank 1" in str(result) and "RuntimeError: rank 1 fails" in str(result)
+
+
+def test_an_unpicklable_step_is_refused_before_any_rank_starts():
+    with pytest.raises(TypeError, match="step must be picklable"):
+        check_accumulation(lambda case: None, world_size=2, max_examples=1)

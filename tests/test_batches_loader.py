@@ -203,3 +203,16 @@ def test_cli_check_loader_on_a_user_module(tmp_path, monkeypatch, capsys):
     with pytest.raises(SystemExit) as exc:  # argparse: bad choice
         main(args[:-1] + ["both"])
     assert exc.value.code == 2
+
+
+def test_public_names_are_the_functions_not_their_modules():
+    import inspect
+
+    import optproof.proofs.batches as pkg
+    import optproof.proofs.batches.accumulation  # noqa: F401  (every submodule loaded)
+    import optproof.proofs.batches.loader_check  # noqa: F401
+
+    for name in ("check_loader", "check_accumulation"):
+        assert inspect.isfunction(getattr(pkg, name)) and inspect.isfunction(getattr(optproof, name))
+    assert inspect.isclass(optproof.LoaderSpec) and inspect.isclass(optproof.LoaderResult)
+    assert optproof.adapters.torch_loader is torch_loader

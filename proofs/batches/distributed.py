@@ -82,8 +82,12 @@ class ProcessGroup:
                                   args=(r, self.world_size, port, self.step, self.requests[r], self.results,
                                         self.timeout))
                       for r in range(self.world_size)]
-        for p in self.procs:
-            p.start()
+        try:
+            for p in self.procs:
+                p.start()
+        except Exception as exc:  # spawn pickles the step: lambdas and closures cannot cross
+            self._stop()
+            raise TypeError(f"step must be picklable (a module-level function) for world_size > 1: {exc}") from exc
         replies = self._collect("ready", self.timeout + 60.0)  # + interpreter and torch start-up
         errors = [v for v in replies.values() if isinstance(v, str)]
         if errors or len(replies) < self.world_size:
@@ -109,6 +113,8 @@ class ProcessGroup:
             if p.is_alive():
                 q.put(None)
         for p in self.procs:
+            if p.pid is None:  # never started
+                continue
             p.join(timeout=10.0)
             if p.is_alive():
                 p.terminate()
