@@ -106,7 +106,7 @@ _GREEK = {"lam": "λ", "lambda": "λ", "eta": "η", "theta": "θ", "Sigma": "Σ"
           "rho": "ρ", "eps": "ε", "phi": "φ", "alpha": "α", "beta": "β", "delta": "δ"}
 _GREEK_RE = re.compile(r"(?<![A-Za-z\\])(" + "|".join(sorted(_GREEK, key=len, reverse=True)) + r")(?![A-Za-z-])")
 _SYMBOLS = (("!=", "≠"), ("<=", "≤"), (">=", "≥"), ("->", "→"), ("=>", "⇒"))
-_PROVER = re.compile(r"(\()?\bprove_([a-z0-9_]+)(?(1)\))")
+_PROVER = re.compile(r"(\()?\b(?:[a-z_]+\.)?prove_([a-z0-9_]+)(?(1)\))")
 
 
 @lru_cache(maxsize=1)

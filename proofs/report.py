@@ -45,13 +45,15 @@ def _jsonable(x: Any) -> Any:
 
 
 def evidence_test(kind: str, name: str, status: str, summary: str, numbers: dict) -> str:
-    """The test behind a check's verdict, one of ``TESTS``.
+    """The test behind a check's verdict, one of ``TESTS`` ("" for a skipped check: nothing ran).
 
     symbolic -> "symbolic proof"; exact (or a simulation check named "... (exact)", e.g. operation
     counts) -> "exact"; a simulation with Monte Carlo comparisons ->
     "z-test"; one that reports chi-square p-values -> "chi-square"; status measured -> "measured";
     any other simulation check compares against a derived rounding bound -> "bound".
     """
+    if status == "skipped":
+        return ""  # nothing was tested
     if status == "measured":
         return "measured"
     if kind == "symbolic":

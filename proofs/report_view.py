@@ -61,14 +61,13 @@ def _evidence(c: dict) -> list[str]:
     out = []
     by_test: dict[str, list[dict]] = {}
     for k in c["checks"]:
-        by_test.setdefault(k["test"], []).append(k)
+        by_test.setdefault(k["test"] or "skipped", []).append(k)
     for test, chks in by_test.items():
         ok = sum(k["status"] == "pass" for k in chks)
-        skipped = sum(k["status"] == "skipped" for k in chks)
-        if test == "measured":
-            out.append(f"measured: {len(chks)} check{'s' * (len(chks) != 1)} (no verdict)")
+        if test in ("measured", "skipped"):
+            out.append(f"{test}: {len(chks)} check{'s' * (len(chks) != 1)} (no verdict)")
             continue
-        text = f"{test}: {ok}/{len(chks) - skipped} pass" + (f", {skipped} skipped" if skipped else "")
+        text = f"{test}: {ok}/{len(chks)} pass"
         comps = [x for k in chks for x in k["numbers"].get("comparisons", []) or []]
         if comps:
             worst = max(abs(x["z"]) for x in comps)
