@@ -69,3 +69,23 @@ def test_a_rank_that_raises_is_a_counterexample_and_the_group_recovers():
 def test_an_unpicklable_step_is_refused_before_any_rank_starts():
     with pytest.raises(TypeError, match="step must be picklable"):
         check_accumulation(lambda case: None, world_size=2, max_examples=1)
+
+
+def _rank1_skips_the_all_reduce(case):
+    import torch
+    import torch.distributed as d
+
+    g = torch.ones(3, dtype=torch.float64)
+    if case.rank == 0:
+        d.all_reduce(g)  # waits for rank 1, which never comes: gloo's timeout ends it
+    return [g[:2].reshape(1, 2).numpy(), g[2:].numpy()]
+
+
+@pytest.mark.slow  # waits out a collective timeout and restarts the group
+def test_a_stalled_collective_is_bounded_by_the_timeout():
+    import time
+
+    t0 = time.perf_counter()
+    result = check_accumulation(_rank1_skips_the_all_reduce, world_size=2, max_examples=1, timeout=3)
+    assert not result.ok and "rank 0" in str(result) and "step raised" in str(result)
+    assert time.perf_counter() - t0 < 120
