@@ -25,3 +25,7 @@ Submodules (import them directly; this package imports nothing heavy on its own 
 The specs (problem, optimizer, sampler), the argument checks and the conventions' numeric steps are
 NumPy-only and live in ``optproof.base`` (shared with ``sim`` and the conformance checker).
 """
+
+if __name__ != "optproof.mathcore":  # one namespace: e.g. run from a checkout, ``import mathcore`` would
+    # load these files a second time under another name (and, for sim, poison Numba's cache)
+    raise ImportError(f"import optproof.mathcore, not {__name__}: the folder mathcore/ installs as optproof.mathcore")

@@ -9,6 +9,10 @@ defined once in ``optproof.base.specs``, shared with mathcore's exact theory, an
 """
 from __future__ import annotations
 
+if __name__ != "optproof.sim":  # one namespace: e.g. run from a checkout, ``import sim`` would
+    # load these files a second time under another name (and, for sim, poison Numba's cache)
+    raise ImportError(f"import optproof.sim, not {__name__}: the folder sim/ installs as optproof.sim")
+
 from . import _cache
 from .optimizers import SGD, HeavyBall, heavy_ball_stream
 from .problems import FiniteSum, LeastSquares, Quadratic

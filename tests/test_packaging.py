@@ -90,3 +90,12 @@ def test_check_survives_users_own_packages(colliding_dir):
     pytest.importorskip("torch")
     out = _run(["-m", "optproof.proofs.cli", "check", "torch.optim.SGD", "--momentum", "0.9"], colliding_dir)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("name", ["sim", "mathcore", "proofs"])
+def test_folders_refuse_their_bare_names(name):
+    """From a checkout the folders are on sys.path; loading ``sim`` under its bare name would compile
+    Numba kernels whose cached environment names ``sim.problems`` and break ``optproof.sim`` later."""
+    out = subprocess.run([sys.executable, "-c", f"import {name}"], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode != 0
+    assert f"import optproof.{name}, not {name}" in out.stderr
