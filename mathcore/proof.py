@@ -55,6 +55,20 @@ class Proof:
         self.steps.append(Step(why, lhs, rhs, ok))
         return self
 
+    def cite(self, why: str, lemma: "Proof", lhs: Any, rhs: Any) -> "Proof":
+        """A step that uses ``lemma``: verified only if the lemma holds AND ``lhs = rhs`` (the instance
+        the lemma is applied to, e.g. the library's public function at the cited arguments)."""
+        self.steps.append(Step(why, lhs, rhs, bool(lemma.holds) and equal(lhs, rhs)))
+        return self
+
+    def check(self, why: str, agreed: tuple[bool, int, float]) -> "Proof":
+        """A step recording ``agreement.float_branch_agrees``: the float branch equals the proven SymPy
+        branch at n points; shown as (worst error / tolerance) ≤ 1."""
+        ok, n, worst = agreed
+        self.steps.append(Step(f"{why}: float branch = SymPy branch at {n} points (worst error/tolerance <= 1)",
+                               sp.Float(worst, 3), sp.Integer(1), bool(ok)))
+        return self
+
     @property
     def holds(self) -> bool:
         return bool(self.steps) and all(s.verified for s in self.steps)

@@ -7,8 +7,9 @@ from typing import Any
 import sympy as sp
 
 from optproof.mathcore.momentum import eta, lam, m0, t, theta0
-from optproof.mathcore.proof import Proof
-from optproof.mathcore.quadratic import _lucas_complex, _lucas_generic, _lucas_repeated, _regime_parameters, _theta_from_lucas, characteristic_polynomial, converges, critical_momentum, discriminant, h, polyak_parameters, rate, transition_matrix, z
+from optproof.mathcore.agreement import float_branch_agrees
+from optproof.mathcore.proof import Proof, equal
+from optproof.mathcore.quadratic import lucas_closed_form, _lucas_complex, _lucas_generic, _lucas_repeated, _regime_parameters, _theta_from_lucas, characteristic_polynomial, converges, critical_momentum, discriminant, h, polyak_parameters, rate, transition_matrix, z
 
 __all__ = [
     "prove_characteristic_polynomial",
@@ -91,9 +92,35 @@ def prove_rate() -> Proof:
                ((1 - sp.sqrt(lam)) ** 2 - eta * h) * ((1 + sp.sqrt(lam)) ** 2 - eta * h))
     proof.step("continuity at Delta = 0: |tau|/2 = sqrt(lam) when tau^2 = 4 lam",
                (sp.Abs(tau) / 2) ** 2 - lam, (tau**2 - 4 * lam) / 4)
-    r = rate(h, eta, lam)
-    proof.step("rate(h, eta, lam) is that Piecewise", r.args[1].expr, sp.sqrt(lam))
+    _rate_is_the_spectral_radius(proof)
     return proof
+
+
+#: (h, lr, momentum) with τ > 0, τ < 0, Δ = 0 (critical damping, both signs of τ), λ → 1, λ = 0, divergent;
+#: λ ≥ 0 because the symbol ``lam`` is declared nonnegative (the proven statement's domain).
+QUADRATIC_POINTS = [(1.0, 0.1, 0.5), (1.0, 1.9, 0.2), (1.0, 3.5, 0.9), (1.0, 0.25, 0.25), (1.0, 2.25, 0.25),
+                    (2.0, 0.01, 0.999), (1.0, 1.5, 0.0), (3.0, 0.2, 0.1), (1.0, 3.9, 0.95),
+                    (1.0, 0.04, 0.64), (1.0, 4.5, 0.9999), (0.5, 4.1, 0.05), (1.0, 1.0, 0.0)]
+
+
+def _rate_is_the_spectral_radius(proof: Proof) -> None:
+    """``rate(h, η, λ)`` itself, for symbolic arguments: each branch equals max |root| in its regime."""
+    r = rate(h, eta, lam)
+    tau_s, s, D = sp.Symbol("tau", positive=True), sp.Symbol("s", positive=True), sp.Symbol("D", nonnegative=True)
+    real = lambda tau_: sp.simplify(r.args[0].expr.subs(h, (1 + lam - tau_) / eta).subs(lam, (tau_**2 - D) / 4))
+    proof.step("rate(h, eta, lam), Delta = D >= 0, tau > 0: the root (tau + sqrt D)/2 of larger modulus",
+               real(tau_s), (tau_s + sp.sqrt(D)) / 2)
+    proof.step("rate(h, eta, lam), Delta = D >= 0, tau = -s < 0: |(tau - sqrt D)/2| = (s + sqrt D)/2",
+               real(-s), (s + sp.sqrt(D)) / 2)
+    proof.step("rate(h, eta, lam), Delta < 0: sqrt(lam) = |z|", r.args[1].expr, sp.sqrt(lam))
+    cond = r.args[0].cond
+    proof.step("rate(h, eta, lam) switches branch exactly at Delta = 0 (its condition is Delta >= 0)",
+               cond.gts - cond.lts, discriminant(h, eta, lam),
+               verified=isinstance(cond, (sp.GreaterThan, sp.LessThan)) and equal(cond.gts - cond.lts,
+                                                                                  discriminant(h, eta, lam)))
+    for fn in (rate, discriminant, converges):
+        proof.check(f"{fn.__name__} at tau < 0, Delta = 0, lam -> 1, lam = 0",
+                    float_branch_agrees(fn, (h, eta, lam), QUADRATIC_POINTS, atol=1e-7))
 def prove_critical_damping() -> Proof:
     """``λ = (1 − √(ηh))²`` ⇒ ``Δ = 0`` and the repeated root is ``1 − √(ηh)`` with ``|root| = √λ``."""
     proof = Proof(r"\lambda = (1-\sqrt{\eta h})^2 \Rightarrow \Delta = 0,\ z_{1,2} = 1 - \sqrt{\eta h}",
@@ -177,7 +204,33 @@ def prove_trajectory_closed_form() -> Proof:
     proof.step("theta_t is the first row of A^t (theta0, m0)", (power(t) * x0)[0], _theta_from_lucas(S))
     proof.step("m_t is the second row", (power(t) * x0)[1], S(t + 1) * m0 - S(t) * (eta * h * theta0 + (1 - eta * h) * m0))
     _prove_lucas_regimes(proof, tau)
+    _prove_lucas_default_branch(proof)
     return proof
+
+
+def _prove_lucas_default_branch(proof: Proof) -> None:
+    """``lucas_closed_form()`` (the Piecewise) picks the right regime: conditions Δ > 0, Δ = 0, else;
+    at exact points of each regime it equals ``S_n`` computed from the recursion."""
+    pieces = lucas_closed_form().args
+    d = discriminant(h, eta, lam)
+    conds = sp.Tuple(*[c for _, c in pieces])
+    wanted = sp.Tuple(*[c for _, c in sp.Piecewise((1, d > 0), (2, sp.Eq(d, 0)), (3, True)).args])  # canonical
+    proof.step("lucas_closed_form(): conditions are Delta > 0, Delta = 0, otherwise", conds, wanted,
+               verified=conds == wanted)
+    R = sp.Rational
+    points = [(1, R(1, 4), R(1, 4)), (1, R(9, 4), R(1, 4)), (1, R(1, 10), R(1, 2)), (1, R(19, 10), R(1, 5)),
+              (1, R(1, 10), R(1, 100)), (1, R(17, 10), R(1, 100))]
+    n_max = 6
+    for hv, lv, mv in points:  # Δ = 0 (τ = ±1), Δ < 0 (τ = ±), Δ > 0 (τ = ±); numeric to 30 digits
+        at = {h: hv, eta: lv, lam: mv}
+        tau_v = (1 + lam - eta * h).subs(at)
+        rec = [sp.Integer(0), sp.Integer(1)]
+        for _ in range(n_max - 1):
+            rec.append(tau_v * rec[-1] - mv * rec[-2])
+        got = [sp.N(lucas_closed_form(sp.Integer(n)).subs(at), 30) for n in range(n_max + 1)]
+        proof.step(f"lucas_closed_form() at (h, eta, lam) = {hv, lv, mv} (Delta = {d.subs(at)}) equals S_0..S_{n_max} "
+                   "of the recursion", sp.Tuple(*got), sp.Tuple(*rec),
+                   verified=all(abs(complex(a - b)) < 1e-20 for a, b in zip(got, rec)))
 def _prove_lucas_regimes(proof: Proof, tau: sp.Expr) -> None:
     z1, z2 = sp.symbols("z1 z2")
     n = sp.Symbol("n", integer=True, nonnegative=True)
