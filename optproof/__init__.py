@@ -36,6 +36,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "LoaderResult": ("optproof.proofs.batches", "LoaderResult"),
     "check_accumulation": ("optproof.proofs.batches", "check_accumulation"),
     "adapters": ("optproof.proofs.adapters", None),
+    "strategies": ("optproof.proofs.strategies", None),
     "simulate": ("optproof.sim", "simulate"),
     "SimResult": ("optproof.sim", "SimResult"),
     "InsufficientMemory": ("optproof.sim.budget", "InsufficientMemory"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import sys
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ import numpy as np
 from optproof.base.validation import check_choice
 from optproof.proofs.conformance.tolerance import DTYPES as _DTYPES  # float32 and float64
 
-__all__ = ["torch", "optax", "check_options", "torch_loader", "torch_accumulation"]
+__all__ = ["torch", "optax", "as_factory", "check_options", "torch_loader", "torch_accumulation"]
 
 
 def _describe(obj: Any, hyper: dict) -> str:
@@ -43,6 +44,26 @@ def check_options(target: Any, options: dict, what: str, injected: tuple[str, ..
     unknown = [k for k in options if k not in named]
     if unknown:
         raise ValueError(f"{what} does not accept {', '.join(unknown)}; its options are: {', '.join(named)}")
+
+
+def _is_torch_optimizer_class(obj: Any) -> bool:
+    """True for a ``torch.optim.Optimizer`` subclass (torch is not imported to find out)."""
+    torch_mod = sys.modules.get("torch")
+    return torch_mod is not None and isinstance(obj, type) and issubclass(obj, torch_mod.optim.Optimizer)
+
+
+def as_factory(obj: Any, ref=None):
+    """``obj`` as a plain-protocol factory: a ``torch.optim.Optimizer`` class is wrapped by ``torch``
+    with the hyperparameters of ``ref`` (a ``Reference``; its non-default momentum, dampening,
+    nesterov, weight_decay, maximize); anything else is returned as it is."""
+    if not _is_torch_optimizer_class(obj):
+        return obj
+    hyper = {}
+    if ref is not None:
+        c = ref.convention
+        hyper = {k: getattr(c, k) for k in ("momentum", "dampening", "nesterov", "weight_decay", "maximize")
+                 if getattr(c, k) not in (0, 0.0, False)}
+    return torch(obj, **hyper)
 
 
 def torch(optim_cls, *, dtype=np.float64, roundtrip: bool = False, **hyperparameters):

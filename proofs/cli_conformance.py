@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from functools import partial
 
@@ -47,7 +48,9 @@ def add_subcommands(subparsers) -> None:
 
 
 def load_target(path: str):
-    """Import ``pkg.mod.Name`` or ``pkg.mod:Name``."""
+    """Import ``pkg.mod.Name`` or ``pkg.mod:Name``; the current directory is searched first, as by ``python -m``."""
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
     module, _, attr = path.rpartition(":") if ":" in path else path.rpartition(".")
     if not module or not attr:
         raise ValueError(f"target must be a dotted path like torch.optim.SGD or pkg.mod:factory; got {path!r}")

@@ -5,6 +5,9 @@ torch, jax, numba; not even Hypothesis or the checker until a fixture is used).
 
 Fixtures
 --------
+Both are session-scoped (stateless namespaces), so they are safe inside ``@given`` tests, which
+Hypothesis's ``function_scoped_fixture`` health check refuses for function-scoped fixtures.
+
 - ``conformance``: the checker's namespace -- ``conformance.check``, ``.assert_conforms``,
   ``.identify``, ``.Reference``, ``.adapters``::
 
@@ -21,7 +24,7 @@ import types
 import pytest
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def conformance() -> types.SimpleNamespace:
     """The conformance checker API (imported on first use)."""
     from optproof.proofs import adapters
@@ -31,7 +34,7 @@ def conformance() -> types.SimpleNamespace:
                                  Reference=Reference, adapters=adapters)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def optimizer_strategies() -> types.ModuleType:
     """``proofs.strategies``: Hypothesis strategies for gradient streams, lr schedules, parameters."""
     from optproof.proofs import strategies

@@ -117,3 +117,11 @@ def test_foreach_nesterov_gradient_by_hand():
     p.grad = torch.ones(3)
     opt.step()
     assert torch.equal(p.grad, torch.ones(3)), f"p.grad became {p.grad.tolist()}"  # [1.9, 1.9, 1.9]
+
+
+def test_torch_class_is_adapted_automatically():
+    from optproof.proofs.conformance import assert_conforms
+
+    assert check(torch.optim.SGD, Reference.pytorch(0.9, nesterov=True), 30).ok
+    assert_conforms(torch.optim.SGD, Reference.pytorch(0.9, dampening=0.5, weight_decay=0.1), 30)
+    assert not check(torch.optim.SGD, Reference.keras(0.9), 30).ok

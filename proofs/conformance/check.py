@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, Phase, Verbosity, configuration, find, setti
 from hypothesis.errors import NoSuchExample, Unsatisfiable
 
 from optproof.base.validation import check_choice, check_int
+from optproof.proofs.conformance.explain import describe, reduce
 from optproof.proofs.conformance.reference import Reference
 from optproof.proofs.conformance.report import Counterexample
 from optproof.proofs.conformance.tolerance import DTYPES
@@ -91,6 +92,7 @@ def check(factory: Factory, ref: Reference, max_examples: int = 200, seed: int =
     A factory that is not usable at all (``runner.check_factory``) raises ``TypeError`` /
     ``ValueError`` before the search; a usable one that disagrees gives a FAIL with the shrunk
     counterexample.
+    A ``torch.optim.Optimizer`` class is adapted with ``adapters.as_factory(factory, ref)``.
     ``dtype`` defaults to ``factory.dtype`` (adapters set it) or float64.  ``allow_missing=False``
     never passes ``None`` gradients; ``scribble=False`` does not overwrite gradients after a step.
     """
@@ -101,6 +103,9 @@ def check(factory: Factory, ref: Reference, max_examples: int = 200, seed: int =
     check_choice("scribble", scribble, (False, True))
     if not isinstance(ref, Reference):
         raise TypeError(f"ref must be a proofs.conformance.Reference; got {type(ref).__name__}")
+    from optproof.proofs.adapters import as_factory  # a torch.optim class is wrapped (torch imported already)
+
+    factory = as_factory(factory, ref)
     dtype = check_choice("dtype", np.dtype(dtype or getattr(factory, "dtype", np.float64)), DTYPES)
     check_factory(factory, dtype)
     strategy = scenarios(dtype, max_steps, allow_missing=allow_missing)
@@ -112,8 +117,19 @@ def check(factory: Factory, ref: Reference, max_examples: int = 200, seed: int =
             sc = find(strategy, fails, settings=_settings(max_examples), random=random.Random(seed))
     except (NoSuchExample, Unsatisfiable):
         return CheckResult(True, **base)
+    return CheckResult(False, counterexample=_minimal(factory, ref, sc, dtype, scribble), **base)
+
+
+def _minimal(factory: Factory, ref: Reference, sc, dtype, scribble: bool) -> Counterexample:
+    """Drop the parameters and steps that do not matter (``explain.reduce``) and say what does."""
+    def kind_of(trial):
+        found = execute(factory, ref, trial, dtype, scribble)
+        return found and found.kind
+
+    kind = execute(factory, ref, sc, dtype, scribble).kind
+    sc = reduce(sc, kind_of, kind)
     failure = execute(factory, ref, sc, dtype, scribble)
-    return CheckResult(False, counterexample=Counterexample(sc, failure, ref), **base)
+    return Counterexample(sc, failure, ref, describe(sc, kind_of, failure.kind, failure.step))
 
 
 def assert_conforms(factory: Factory, ref: Reference, max_examples: int = 200, seed: int = 0, **options) -> None:

@@ -65,6 +65,11 @@ class Identification(list):
         super().__init__(matches)
         self.implementation, self.estimates = implementation, estimates
 
+    @property
+    def matches(self) -> list[Match]:
+        """The matching conventions (the list itself, as a plain list)."""
+        return list(self)
+
     def __str__(self) -> str:
         est = ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.estimates.items())
         head = f"{self.implementation}\n  probe estimates: {est}"
@@ -165,6 +170,9 @@ def identify(factory: Factory, max_examples: int = 40, seed: int = 0) -> Identif
     raises ``TypeError`` / ``ValueError`` naming the protocol."""
     check_int("max_examples", max_examples, 1)
     check_int("seed", seed, 0)
+    from optproof.proofs.adapters import as_factory
+
+    factory = as_factory(factory)
     check_factory(factory)
     try:
         est = _estimate(factory)
