@@ -32,16 +32,20 @@ def _value(expr: Any, point: dict) -> Any:
 
 
 def float_branch_agrees(fn: Callable[..., Any], symbols: Sequence[sp.Symbol], points: Iterable[Sequence[Any]],
-                        rtol: float = 1e-9, atol: float = 1e-12) -> tuple[bool, int, float]:
+                        rtol: float = 1e-9, atol: float = 1e-12, symbolic: Any = None,
+                        numeric: Callable[[Any], Any] = float) -> tuple[bool, int, float]:
     """``(all agree, number of points, worst error/(rtol·|exact| + atol))``: ``fn(*floats)`` against
     ``fn(*symbols)`` substituted exactly.  Booleans (e.g. ``converges``) must be equal (worst 0 or inf).
+
+    ``symbolic`` replaces ``fn(*symbols)`` for a float-only ``fn`` (the proof's own SymPy expression);
+    ``numeric`` converts each coordinate for the float call (``int`` for sizes such as ``N, B``).
     """
-    symbolic = fn(*symbols)
+    symbolic = fn(*symbols) if symbolic is None else symbolic
     n, ok, worst = 0, True, 0.0
     for pt in points:
         n += 1
         exact = _value(symbolic, dict(zip(symbols, map(_exact, pt))))
-        got = fn(*(float(v) for v in pt))
+        got = fn(*(numeric(v) for v in pt))
         if isinstance(exact, bool):
             same = bool(got) == exact
             ok &= same

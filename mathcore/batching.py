@@ -84,13 +84,12 @@ def batch_variance_factor(N: Any, batch_size: Any, replace: bool = False):
     Exact ``Fraction`` for integers; SymPy (a ``Piecewise`` in ``N``) for symbols.
     """
     N, batch_size = _check_sizes(N, batch_size, replace)
-    if is_symbolic(N) or is_symbolic(batch_size):
-        if replace:
-            return 1 / sp.sympify(batch_size)
-        return sp.Piecewise((0, sp.Eq(N, 1)), ((N - batch_size) / ((N - 1) * batch_size), True))
-    if replace:
-        return Fraction(1, batch_size)
-    return Fraction(0) if N == 1 else Fraction(N - batch_size, (N - 1) * batch_size)
+    symbolic = is_symbolic(N) or is_symbolic(batch_size)
+    N, B = (sp.sympify(N), sp.sympify(batch_size)) if symbolic else (Fraction(N), Fraction(batch_size))
+    formula = 1 / B if replace else (N - B) / ((N - 1) * B) if symbolic or N != 1 else Fraction(0)  # one formula
+    if symbolic and not replace:
+        return sp.Piecewise((0, sp.Eq(N, 1)), (formula, True))
+    return formula
 
 
 def batch_loss_variance(N: Any, batch_size: Any, sigma2: Any, replace: bool = False):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sympy as sp
 
+from optproof.mathcore.agreement import float_branch_agrees
 from optproof.mathcore.proof import Proof, equal
 from optproof.mathcore.sums import sums_equal
 from optproof.base.validation import check_choice
-from optproof.mathcore.batching import _ell, _i, _j, batch_gradient_covariance, batch_loss_variance, batch_size, batch_variance_factor, inclusion_probability, n_examples, sigma2, stationary_step_second_moment
+from optproof.mathcore.batching import _ell, _i, _j, unweighted_epoch_bias, drop_last_deviation, batch_gradient_covariance, batch_loss_variance, batch_size, batch_variance_factor, inclusion_probability, n_examples, sigma2, stationary_step_second_moment
 
 __all__ = [
     "prove_unbiased",
@@ -81,22 +82,29 @@ def prove_variance(replace: bool = False) -> Proof:
         n_pairs = sp.Sum(sp.Sum(1, (_j, 1, B)), (_i, 1, B)) - sp.Sum(1, (_i, 1, B))
         proof.step("ordered pairs of distinct draws: B^2 - B = B(B-1)", n_pairs, B * (B - 1),
                    verified=sums_equal(n_pairs, B * (B - 1)))
-        second = B * sigma2 + B * (B - 1) * 0**2
-        proof.step("independence: E[(sum_b X_b)^2] = B E[X^2] + B(B-1) E[X]^2 = B sigma^2", second, B * sigma2)
+        second = B * m2 + B * (B - 1) * m1**2  # the moments m1 = E[X], m2 = E[X^2] of the two steps above
+        proof.step("independence: E[(sum_b X_b)^2] = B E[X^2] + B(B-1) E[X]^2 = B sigma^2", second, B * sigma2,
+                   verified=sums_equal(second, B * sigma2, given=facts))
+        second = B * sigma2
     else:
         p1, p2 = _counting_steps(proof)
         square = sp.Sum(chi[_i] * a[_i], (_i, 1, N)) ** 2
         double = sp.Sum(sp.Sum(chi[_i] * chi[_j] * a[_i] * a[_j], (_j, 1, N)), (_i, 1, N))
         proof.step("with indicators chi_i = [i in S]: (sum_{i in S} a_i)^2 = sum_i sum_j chi_i chi_j a_i a_j",
                    square, double, verified=sums_equal(square, double))
-        proof.step("indicators: chi^2 = chi for chi in {0, 1}, so the diagonal i = j has E[chi_i] = P(i in S)",
-                   sp.Tuple(0**2, 1**2), sp.Tuple(0, 1), verified=all(v**2 == v for v in (0, 1)))
+        x = sp.Symbol("x")
+        proof.step("indicators: chi^2 - chi = chi (chi - 1) vanishes on {0, 1}, so the diagonal i = j has "
+                   "E[chi_i] = P(i in S)", sp.Tuple(*[sp.factor(x**2 - x).subs(x, v) for v in (0, 1)]),
+                   sp.Tuple(0, 0))
         expect = p1 * N * sigma2 + p2 * (-N * sigma2)
         proof.step("take expectations: E chi_i = B/N, E chi_i chi_j = B(B-1)/(N(N-1)) (i != j)",
                    expect, B * sigma2 * (N - B) / (N - 1))
         second = B * sigma2 * (N - B) / (N - 1)
     general = sigma2 / B if replace else (N - B) * sigma2 / ((N - 1) * B)
     proof.step("Var[L_B] = E[(L_B - L)^2] = E[(sum of the batch's a)^2]/B^2", second / B**2, general)
+    proof.check("batch_loss_variance for integer N, B (incl. B = N, B = 1, N = 1)", float_branch_agrees(
+        lambda n_, b_: batch_loss_variance(n_, b_, 1.5, replace), (N, B), _SIZE_POINTS, numeric=int,
+        symbolic=target.subs(sigma2, sp.Rational(3, 2))))
     if replace:
         proof.step("batch_loss_variance agrees", batch_loss_variance(N, B, sigma2, True), general)
         return proof
@@ -106,6 +114,10 @@ def prove_variance(replace: bool = False) -> Proof:
     proof.step("edge B = N: the batch is the data set, variance 0", target.subs(B, N), 0)
     proof.step("edge N = 1 (so B = 1): variance 0, no 0/0", target.subs({N: 1, B: 1}), 0)
     return proof
+#: (N, B) for the numeric checks: B = N, B = 1, N = 1, N = 2 and interior points.
+_SIZE_POINTS = [(1, 1), (2, 1), (2, 2), (5, 5), (7, 1), (10, 3), (10, 9), (64, 8), (1000, 999), (1000, 2)]
+
+
 def prove_gradient_covariance(replace: bool = False) -> Proof:
     """``Cov[∇L_B] = c·Σ`` with the scalar factor ``c`` for every entry, by polarization (C5)."""
     check_choice("replace", replace, (False, True))
@@ -206,9 +218,16 @@ def prove_unweighted_bias() -> Proof:
     n = sp.Symbol("N", integer=True, positive=True)
     proof.step("uniform shuffle: the last r positions are a uniform r-subset, r!(N-r)!/N! = 1/C(N,r)",
                sp.factorial(r) * sp.factorial(n - r) / sp.factorial(n), 1 / sp.binomial(n, r))
+    sizes = [(n_, b_) for b_ in range(1, 9) for n_ in range(1, 30)]
+    called = sp.Tuple(*[unweighted_epoch_bias(n_, b_, L_last, L) for n_, b_ in sizes])
+    proof.step("unweighted_epoch_bias(N, B, L_last, L) is that coefficient for every N < 30, B < 9 "
+               "(r = B, no short batch: 0)", called,
+               sp.Tuple(*[_bias_coef(coef, q, r, n_, b_) * (L_last - L) for n_, b_ in sizes]))
     unbiased = prove_unbiased(False)
-    proof.step("E[L_last] = L (prove_unbiased with B = r), so E[U - L] = coef (L - L) = 0",
-               coef * (L - L), 0, verified=unbiased.holds)
+    e_last = inclusion_probability(n_examples, r) / r * sp.Sum(_ell[_i], (_i, 1, n_examples))  # E[L_last], linearity
+    mean_is_L = {sp.Sum(_ell[_i], (_i, 1, n_examples)): n_examples * L}
+    proof.step("E[L_last] = sum_i (P(i in last)/r) ell_i = L (prove_unbiased with B = r), so E[U - L] = 0",
+               coef * (e_last - L), 0, verified=unbiased.holds and sums_equal(coef * (e_last - L), 0, given=mean_is_L))
     v_last = (N - r) * s2 / ((N - 1) * r)
     proof.step("Var[U] = E[(coef (L_last - L))^2] = coef^2 Var[L_last], Var[L_last] by prove_variance",
                sp.expand(coef**2 * (L_last - L) ** 2), coef**2 * (L_last - L) ** 2,
@@ -219,8 +238,19 @@ def prove_unweighted_bias() -> Proof:
     coef_drop = r / (q * B)
     proof.step("drop_last (q >= 1): mean of the seen examples - L = r/(qB) (L - L_dropped)",
                dropped_mean - L, coef_drop * (L - L_last))
-    proof.step("drop_last: mean 0 since E[L_dropped] = L", coef_drop * (L - L), 0, verified=unbiased.holds)
+    drops = [(n_, b_) for b_ in range(1, 9) for n_ in range(b_, 30)]
+    proof.step("drop_last_deviation(N, B, L_dropped, L) is that coefficient for every B <= N < 30, B < 9",
+               sp.Tuple(*[drop_last_deviation(n_, b_, L_last, L) for n_, b_ in drops]),
+               sp.Tuple(*[sp.Rational(n_ % b_, (n_ // b_) * b_) * (L - L_last) for n_, b_ in drops]))
+    proof.step("drop_last: mean 0 since E[L_dropped] = L (prove_unbiased with B = r)", coef_drop * (L - e_last), 0,
+               verified=unbiased.holds and sums_equal(coef_drop * (L - e_last), 0, given=mean_is_L))
     return proof
+
+
+def _bias_coef(coef: sp.Expr, q: sp.Symbol, r: sp.Symbol, N: int, B: int) -> sp.Expr:
+    """The proven ``(B − r)/(KB)`` at ``N = qB + r`` with ``0 < r ≤ B`` (``r = B``: no short batch)."""
+    qq, rr = divmod(N - 1, B)
+    return coef.subs({q: qq, r: rr + 1, batch_size: B})
 def prove_stationary_point_moves(replace: bool = False) -> Proof:
     """At ``∇L(θ*) = 0``: ``E[θ_1 − θ*] = 0`` but ``E‖θ_1 − θ*‖² = η² c tr Σ`` (C4, symbolic N, B, η)."""
     check_choice("replace", replace, (False, True))
@@ -233,11 +263,14 @@ def prove_stationary_point_moves(replace: bool = False) -> Proof:
                   assumptions="nabla L(theta*) = 0; theta_1 = theta* - eta nabla L_B(theta*); " +
                   ("B i.i.d. draws" if replace else "uniform B-subset"))
     unbiased, cov = prove_unbiased(replace), prove_gradient_covariance(replace)
-    proof.step("E[nabla L_B] = nabla L (prove_unbiased, coordinate-wise)", grad_full, grad_full,
-               verified=unbiased.holds)
+    # E[∇L_B] = Σ_i P(i ∈ batch)/B · ∇ℓ_i; with every ∇ℓ_i summing to N ∇L, the coefficient P/B must be 1/N
+    p_in = sp.Integer(1) / N * B if replace else inclusion_probability(N, B)  # expected count / N per draw
+    proof.cite("E[nabla L_B] = sum_i (P(i in batch)/B) nabla ell_i = nabla L (prove_unbiased, coordinate-wise)",
+               unbiased, p_in / B * N * grad_full, grad_full)
     proof.step("E[theta_1 - theta*] = -eta nabla L(theta*) = 0", (-lr * grad_full).subs(grad_full, 0), 0)
-    proof.step("Cov[nabla L_B] = c Sigma (prove_gradient_covariance)", sp.Integer(int(cov.holds)), 1,
-               verified=cov.holds)
+    Sig = sp.Matrix(2, 2, sp.symbols("Sigma_11 Sigma_12 Sigma_12 Sigma_22", real=True))
+    proof.cite("Cov[nabla L_B] = c Sigma (prove_gradient_covariance; batch_gradient_covariance at symbolic N, B)",
+               cov, batch_gradient_covariance(N, B, Sig, replace)[0, 0], c * Sig[0, 0])
     proof.step("E||Delta||^2 = eta^2 (||E nabla L_B||^2 + tr Cov) = eta^2 c tr Sigma",
                lr**2 * (0 + c * tr), stationary_step_second_moment(N, B, lr, tr, replace))
     proof.step("full batch (B = N, without replacement): c = 0, so GD does not move",

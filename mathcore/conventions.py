@@ -136,14 +136,37 @@ def prove_dampening_first_step_gap() -> Proof:
     """
     beta = mu
     d_prev = sp.Symbol("d_{t-1}")
+    torch_buf = lambda prev, grad: grad if prev is None else beta * prev + (1 - beta) * grad  # tau = beta
+    ema = lambda prev, grad: beta * prev + (1 - beta) * grad
     p = Proof(r"b_t - m_t = \beta^t g_1",
               assumptions="b_1 = g_1, m_0 = 0; induction hypothesis b_{t-1} - m_{t-1} = beta^(t-1) g_1")
-    p.step("base: g_1 - (1 - beta) g_1", g[1] - (1 - beta) * g[1], beta * g[1])
+    p.step("base, from the recursions: b_1 - m_1 = g_1 - (beta 0 + (1 - beta) g_1) = beta^1 g_1",
+           torch_buf(None, g[1]) - ema(0, g[1]), (beta ** t * g[1]).subs(t, 1))
     p.step("the gap obeys d_t = beta d_{t-1} (the g_t terms cancel)",
-           (beta * b[t - 1] + (1 - beta) * g[t]) - (beta * m[t - 1] + (1 - beta) * g[t]),
-           beta * (b[t - 1] - m[t - 1]))
+           torch_buf(b[t - 1], g[t]) - ema(m[t - 1], g[t]), beta * (b[t - 1] - m[t - 1]))
     p.step("induction", (beta * d_prev).subs(d_prev, beta ** (t - 1) * g[1]), beta ** t * g[1])
+    p.step(f"reference_step (pytorch, mu = tau = 9/10) minus reference_step (ema, beta = 9/10), t = 1..{_GAP_STEPS}",
+           sp.Tuple(*_reference_gap(_GAP_STEPS)), sp.Tuple(*[sp.Rational(9, 10) ** n * g[1]
+                                                              for n in range(1, _GAP_STEPS + 1)]))
     return p
+
+
+_GAP_STEPS = 4
+
+
+def _reference_gap(n_steps: int) -> list:
+    """``b_t − m_t`` of the library's own ``reference_step`` (PyTorch with τ = μ, EMA) on symbolic gradients."""
+    from fractions import Fraction
+    beta_ = Fraction(9, 10)
+    torch_c, ema_c = Convention("pytorch", beta_, beta_), Convention("ema", beta_)
+    th, buf, mm = np.array([sp.Integer(0)], dtype=object), None, np.array([sp.Integer(0)], dtype=object)
+    th_e, out = th.copy(), []
+    for n in range(1, n_steps + 1):
+        grad = np.array([g[n]], dtype=object)
+        th, buf = reference_step(torch_c, th, buf, grad, 1)
+        th_e, mm = reference_step(ema_c, th_e, mm, grad, 1)
+        out.append(sp.nsimplify(sp.expand(buf[0] - mm[0])))
+    return out
 
 
 def prove_keras_reparametrisation() -> Proof:

@@ -43,6 +43,7 @@ import numpy as np
 import sympy as sp
 
 from optproof.mathcore.momentum import effective_lr, eta, lam, t
+from optproof.mathcore.agreement import float_branch_agrees
 from optproof.mathcore.proof import Proof
 from optproof.mathcore.sums import geometric_sum, geometric_sum_branches, geometric_sums_numeric
 from optproof.base.validation import check_int, check_real
@@ -376,6 +377,16 @@ def prove_bump_geometry() -> Proof:
                2 * sp.pi**2 * H / w**2 * sp.sqrt(1 - a**2))
     proof.step("f''(theta_max) = -(2 pi^2 H/w^2) sqrt(1 - a^2) < 0: the barrier top", sp.diff(f, th, 2).subs(th, tmax),
                -2 * sp.pi**2 * H / w**2 * sp.sqrt(1 - a**2))
-    proof.step("depth f(theta_max) - f(theta_min)", f.subs(th, tmax) - f.subs(th, tmin),
-               H * sp.sqrt(1 - a**2) - g * (w / 2 - 2 * tmin))
+    depth = f.subs(th, tmax) - f.subs(th, tmin)
+    proof.step("depth f(theta_max) - f(theta_min)", depth, H * sp.sqrt(1 - a**2) - g * (w / 2 - 2 * tmin))
+    proof.check("bump_depth(g, H, w) = f(theta_max) - f(theta_min) from a -> 0 to a -> 1", float_branch_agrees(
+        bump_depth, (g, H, w), BUMP_POINTS, symbolic=depth))
+    for i, (name, expr) in enumerate((("theta_min", tmin), ("theta_max", tmax))):
+        proof.check(f"bump_critical_points(g, H, w)[{i}] = {name}", float_branch_agrees(
+            lambda g_, H_, w_, i=i: bump_critical_points(g_, H_, w_)[i], (g, H, w), BUMP_POINTS, symbolic=expr))
     return proof
+
+
+#: (g, H, w) with a = g w/(π H) from ≈ 0 to ≈ 1 (the depth → 0 edge).
+BUMP_POINTS = [(0.01, 1.0, 1.0), (0.1, 1.0, 1.0), (0.5, 1.0, 2.0), (1.0, 1.0, 3.0), (0.3, 0.2, 2.0), (1.0, 5.0, 0.5),
+               (0.2, 0.07, 1.0)]

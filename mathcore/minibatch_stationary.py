@@ -119,10 +119,8 @@ def stationary_variance_1d(h: Any, kappa: Any, sigma_star: Any, lr: Any, momentu
     lr = check_real("lr", lr, 0.0, lo_open=True, allow_symbolic=True)
     lam = check_real("momentum", momentum, 0.0, 1.0, hi_open=True, allow_symbolic=True)
     c = check_real("factor", factor, 0.0, allow_symbolic=True)
-    if any(is_symbolic(v) for v in (h, kappa, A, lr, lam, c)):
-        v0 = _v0(h, lr, lam)
-        return lr**2 * c * A * v0 / (1 - lr**2 * c * kappa * v0)
-    if not lr * h < 2 * (1 + lam) or lr * c * kappa * (1 + lam) >= h * (1 - lam) * (2 * (1 + lam) - lr * h):
+    if not any(is_symbolic(v) for v in (h, kappa, A, lr, lam, c)) and (
+            not lr * h < 2 * (1 + lam) or lr * c * kappa * (1 + lam) >= h * (1 - lam) * (2 * (1 + lam) - lr * h)):
         raise ValueError(f"lr must satisfy lr*c*kappa*(1+lam) < h(1-lam)(2(1+lam) - lr*h) (stable second "
                          f"moments); got lr={lr}")
     v0 = _v0(h, lr, lam)

@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from optproof.mathcore.agreement import float_branch_agrees
 from optproof.mathcore.proof import Proof
 from optproof.mathcore.sums import geometric_sum, geometric_sum_branches, geometric_sum_numeric, prove_geometric_sum, sums_equal
 from optproof.base.validation import check_array, check_int, check_real, is_symbolic
@@ -180,6 +181,8 @@ def prove_constant_gradient() -> Proof:
     generic = api.xreplace({geometric_sum(lam, t): geometric_sum_branches(lam, t)[1]})
     proof.step("constant_gradient_velocity: lam != 1 branch", generic, m_gen)
     proof.step("constant_gradient_velocity: lam = 1 branch", api.subs(lam, 1), m_one)
+    proof.check("effective_lr at lam = 0, lam -> 1", float_branch_agrees(
+        effective_lr, (eta, lam), [(0.1, 0.0), (0.1, 0.9), (1.0, 0.999), (0.3, 0.5), (2.0, 0.999999), (1e-3, 0.25)]))
     return proof
 
 
@@ -344,9 +347,7 @@ def effective_lr(lr: Any, momentum: Any):
     """``η/(1 − λ)``: the step of momentum under a constant gradient (C9); needs ``λ ∈ [0, 1)``."""
     lr = check_real("lr", lr, 0.0, lo_open=True, allow_symbolic=True)
     momentum = check_real("momentum", momentum, 0.0, 1.0, hi_open=True, allow_symbolic=True)
-    if is_symbolic(lr) or is_symbolic(momentum):
-        return lr / (1 - momentum)
-    return lr / (1.0 - momentum)
+    return lr / (1 - momentum)  # one formula for SymPy and floats
 
 
 def heavy_ball_step(theta: Any, m: Any, grad: Any, lr: Any, momentum: Any) -> tuple[Any, Any]:

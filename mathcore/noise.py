@@ -25,6 +25,7 @@ import numpy as np
 import sympy as sp
 
 from optproof.mathcore.momentum import eta, lam
+from optproof.mathcore.agreement import float_branch_agrees
 from optproof.mathcore.proof import Proof
 from optproof.mathcore.quadratic import converges, h, trajectory, transition_matrix, velocity_trajectory
 from optproof.base.validation import check_array, check_choice, check_int, check_real
@@ -181,7 +182,16 @@ def prove_stationary_covariance() -> Proof:
     proof.step("Var theta is the (1, 1) entry", S[0, 0], eta * s2 * (1 + lam) / (h * (1 - lam) * (2 * (1 + lam) - eta * h)))
     proof.step("SGD (lam = 0): eta s2 / (h (2 - eta h))", stationary_variance(h, eta, 0, s2), eta * s2 / (h * (2 - eta * h)))
     proof.step("Var m = 2 Cov(theta, m)", S[1, 1], 2 * S[0, 1])
+    proof.step("stationary_variance(h, eta, lam, s2) is the (1, 1) entry of the fixed point",
+               stationary_variance(h, eta, lam, s2), S[0, 0])
+    proof.check("stationary_variance at lam = 0, lam -> 1, tau < 0, eta h -> 2(1 + lam)",
+                float_branch_agrees(stationary_variance, (h, eta, lam, s2), STATIONARY_POINTS))
     return proof
+
+
+#: (h, lr, momentum, noise variance) inside the region: λ = 0, λ → 1, τ < 0, ηh close to 2(1 + λ), Δ = 0.
+STATIONARY_POINTS = [(1.0, 0.1, 0.0, 1.0), (1.0, 0.01, 0.999, 2.0), (1.0, 1.9, 0.2, 0.5), (1.0, 3.79, 0.9, 1.0),
+                     (2.0, 0.125, 0.25, 3.0), (0.5, 1.0, 0.5, 0.1), (3.0, 0.3, 0.95, 1.5), (1.0, 1.999, 0.0, 1.0)]
 
 
 def prove_small_lr_temperature() -> Proof:

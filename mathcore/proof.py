@@ -17,7 +17,12 @@ __all__ = ["Step", "Proof", "equal"]
 
 
 def equal(lhs: Any, rhs: Any) -> bool:
-    """Exact symbolic equality: the difference simplifies to zero (expand, together, simplify)."""
+    """Exact symbolic equality: the difference simplifies to zero (expand, together, simplify).
+
+    Tuples (``sp.Tuple``, tuple, list) are equal when they have the same length and equal entries.
+    """
+    if isinstance(lhs, (sp.Tuple, tuple, list)) and isinstance(rhs, (sp.Tuple, tuple, list)):
+        return len(lhs) == len(rhs) and all(equal(a, b) for a, b in zip(lhs, rhs))
     diff = sp.sympify(lhs) - sp.sympify(rhs)
     if diff == 0:
         return True

@@ -40,8 +40,9 @@ def prove_epoch_partition() -> Proof:
     positions = sp.Sum(sp.Integer(1) / N, (_k, 1, _r))
     proof.step("example i sits at each of the N positions with probability 1/N; the last r are dropped",
                positions, _r / N, verified=sums_equal(positions, _r / N))
-    proof.step("B = N (full batch): q = 1, r = 0 gives one batch of every example",
-               (_q * B + _r).subs({_q: 1, _r: 0}), B)
+    n = sp.Symbol("N", integer=True, positive=True)
+    proof.step("B = N (full batch): ceil(N/B) = 1 batch and remainder N - B floor(N/B) = 0: one batch of every example",
+               sp.Tuple(sp.ceiling(n / B), n - B * sp.floor(n / B)).subs(n, B), sp.Tuple(1, 0))
     return proof
 
 
