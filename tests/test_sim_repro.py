@@ -14,7 +14,8 @@ import optproof.sim as sim
 ROOT = Path(__file__).resolve().parents[1]
 
 SCRIPT = """
-import sys, numpy as np, numba, sim
+import sys, numpy as np, numba
+import optproof.sim as sim
 rng = np.random.default_rng(0)
 X = rng.standard_normal((50, 4)); y = rng.standard_normal(50)
 r = sim.simulate(sim.LeastSquares(X, y), sim.HeavyBall(0.05, 0.9), sim.Sampler("reshuffle", 8),
@@ -61,7 +62,7 @@ def test_stats_only_is_bitwise_identical_across_chunk_sizes():
 
 
 def test_import_sim_does_not_import_sympy():
-    code = "import sys, sim; sim.warmup(); sys.exit('sympy' in sys.modules)"
+    code = "import sys, optproof.sim as sim; sim.warmup(); sys.exit('sympy' in sys.modules)"
     subprocess.run([sys.executable, "-c", code], env=dict(os.environ, PYTHONPATH=str(ROOT)), cwd=ROOT, check=True)
 
 
