@@ -41,6 +41,8 @@ def add_subcommands(subparsers) -> None:
         p.add_argument("--dtype", choices=("float32", "float64"))
         p.add_argument("--max-examples", dest="max_examples", type=int, default=200 if name == "check" else 40)
         p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--max-steps", dest="max_steps", type=int, default=200,
+                       help="longest run (short runs have up to 8 steps; longer ones are long runs)")
         if name == "check":
             p.add_argument("--reference", choices=("auto", "pytorch", "keras", "optax", "ema"), default="auto")
             p.add_argument("--roundtrip", action="store_true", help="torch: state_dict round trip every step")
@@ -84,6 +86,9 @@ def _check_flags(args, kind: str) -> None:
     """Usage errors of the flags themselves, before anything is built."""
     check_int("--max-examples", args.max_examples, 1)
     check_int("--seed", args.seed, 0)
+    from optproof.proofs.conformance.check import MAX_STEPS
+
+    check_int("--max-steps", args.max_steps, 1, MAX_STEPS)
     if args.momentum is not None:
         check_momentum(args.momentum, "--momentum")
     torch_only = [f"--{k}" for k in ("foreach", "fused", "roundtrip") if getattr(args, k, None)]
@@ -159,7 +164,7 @@ def run(args) -> int:
         check_factory(factory, getattr(factory, "dtype", None) or "float64")
     except (ValueError, TypeError) as exc:
         return _usage_error(exc)
-    result = check(factory, ref, args.max_examples, args.seed)
+    result = check(factory, ref, args.max_examples, args.seed, max_steps=args.max_steps)
     print(result)
     return 0 if result.ok else 1
 

@@ -256,6 +256,47 @@ class MissingGradientAsZero(TorchLikeSGD):
         return super().__call__(grads, lr)
 
 
+class _Counting(TorchLikeSGD):
+    """``TorchLikeSGD`` that counts each parameter's steps (``self.count[i]``, 1 at its first gradient)."""
+
+    def update(self, i, g, lr):
+        self.count = getattr(self, "count", [0] * len(self.params))
+        self.count[i] += 1
+        return super().update(i, g, lr)
+
+
+class LrLagsFromStepTen(_Counting):
+    """Late bug: from the 10th step on the schedule index is off by one -- the previous step's lr is used."""
+
+    def update(self, i, g, lr):
+        self.prev = getattr(self, "prev", [lr] * len(self.params))
+        used = self.prev[i] if getattr(self, "count", [0] * len(self.params))[i] + 1 >= 10 else lr
+        self.prev[i] = lr
+        return super().update(i, g, used)
+
+
+class MomentumSwitchAtFifty(_Counting):
+    """Late bug: a momentum schedule switches mu to 0.99 from the 50th step on."""
+
+    def buffer(self, i, g, lr):
+        mu = self.mu
+        if self.count[i] >= 50:
+            self.mu = 0.99
+        try:
+            return super().buffer(i, g, lr)
+        finally:
+            self.mu = mu
+
+
+class PeriodicRestart(_Counting):
+    """Late bug: the momentum buffer restarts (b = g) every 32 steps."""
+
+    def buffer(self, i, g, lr):
+        if self.count[i] > 1 and self.count[i] % 32 == 1:
+            self.bufs[i] = None
+        return super().buffer(i, g, lr)
+
+
 # ------------------------------------------------------------------------------- catalogue
 
 
@@ -323,6 +364,12 @@ FAULTS: tuple[Entry, ...] = (
            "a step without gradient creates a zero buffer (then damped)", momentum=0.9, dampening=0.5),
     _entry("missing_gradient_as_zero", MissingGradientAsZero, P(0.9),
            "a missing gradient is treated as zero (buffer decays, parameter moves)", momentum=0.9),
+    _entry("lr_lags_from_step_ten", LrLagsFromStepTen, P(0.9),
+           "late: from step 10 on the previous step's lr is used (schedule index off by one)", momentum=0.9),
+    _entry("momentum_switch_at_fifty", MomentumSwitchAtFifty, P(0.9),
+           "late: a momentum schedule switches to 0.99 at step 50", momentum=0.9),
+    _entry("periodic_restart", PeriodicRestart, P(0.9),
+           "late: the momentum buffer restarts every 32 steps", momentum=0.9),
 )
 
 

@@ -7,6 +7,14 @@ parameter or ``None`` (no gradient at this step, as a torch ``p.grad is None``).
 Values are small integers times a per-array scale (1 first, then tiny and huge), so a
 shrunk counterexample reads ``1.0`` rather than ``0.7362...``; zeros are included.  Everything
 shrinks towards: one parameter, one step, constant lr, gradient present, scale 1.
+
+``scenarios(long_steps=n)`` mixes these short runs with *long runs* (``max_steps + 1`` to ``n``
+steps) of one or two low-dimensional parameters, so that bugs that appear late -- a step counter
+off by one at step 10, a schedule switching at step 50, periodic restarts -- are found cheaply:
+their gradients are integers in [-4, 4] from a drawn NumPy seed, their lr a piecewise-constant
+schedule with up to 3 drawn change points (lrs from ``LONG_LEARNING_RATES``, small enough that
+weight decay keeps the rounding-error bound meaningful over hundreds of steps), and a few drawn
+steps have no gradient.  Hypothesis prefers short runs when it shrinks (the first alternative).
 """
 from __future__ import annotations
 
@@ -27,6 +35,9 @@ SCALES = (1.0, 0.5, 1e-3, 1e3, 1e-20, 1e10)
 #: learning rates; a schedule keeps the previous one or jumps to any of these.
 LEARNING_RATES = (0.1, 1.0, 0.5, 0.01, 2.0, 1e-4, 0.3)
 SHAPES = ((3,), (1,), (2, 2), (), (2, 3))
+#: shapes and learning rates of long runs
+LONG_SHAPES = ((1,), (), (2,))
+LONG_LEARNING_RATES = (0.1, 0.01, 0.05, 0.001)
 
 
 @dataclass(frozen=True)
@@ -125,11 +136,42 @@ def _gradient_streams(draw, shapes, n_steps: int, dtype, allow_missing: bool) ->
 
 
 def scenarios(dtype=np.float64, max_steps: int = 8, max_params: int = 3,
-              allow_missing: bool = True) -> st.SearchStrategy[Scenario]:
-    """A whole conformance run: parameters, lr schedule and gradient stream."""
+              allow_missing: bool = True, long_steps: int = 0) -> st.SearchStrategy[Scenario]:
+    """A whole conformance run: parameters, lr schedule and gradient stream.
+
+    ``long_steps > max_steps`` adds long runs of up to ``long_steps`` steps (0: short runs only).
+    """
     _check_flag("allow_missing", allow_missing)
-    return _scenarios(_float_dtype(dtype), check_int("max_steps", max_steps, 1),
-                      check_int("max_params", max_params, 1), allow_missing)
+    dtype = _float_dtype(dtype)
+    short = _scenarios(dtype, check_int("max_steps", max_steps, 1), check_int("max_params", max_params, 1),
+                       allow_missing)
+    if check_int("long_steps", long_steps, 0) <= max_steps:
+        return short
+    return st.one_of(short, _long_scenarios(dtype, max_steps + 1, long_steps, min(max_params, 2), allow_missing))
+
+
+@st.composite
+def _long_scenarios(draw, dtype, min_steps: int, max_steps: int, max_params: int, allow_missing: bool) -> Scenario:
+    shapes = draw(st.lists(st.sampled_from(LONG_SHAPES), min_size=1, max_size=max_params))
+    params = [draw(hnp.arrays(np.int8, shape, elements=st.integers(-4, 4))).astype(dtype) for shape in shapes]
+    n_steps = draw(st.integers(min_steps, max_steps))
+    rng = np.random.default_rng(draw(st.integers(0, 2 ** 16)))
+    values = [rng.integers(-4, 5, size=(n_steps,) + shape).astype(dtype) for shape in shapes]
+    gap = st.tuples(st.integers(0, n_steps - 1), st.integers(0, len(shapes) - 1))
+    gaps = set(draw(st.lists(gap, max_size=3))) if allow_missing else set()
+    grads = tuple(tuple(None if (t, i) in gaps else np.array(values[i][t]) for i in range(len(shapes)))
+                  for t in range(n_steps))
+    return Scenario(tuple(params), tuple(_piecewise_lrs(draw, n_steps)), grads)
+
+
+def _piecewise_lrs(draw, n_steps: int) -> list[float]:
+    """A constant lr from ``LONG_LEARNING_RATES`` with up to 3 drawn change points."""
+    lrs = [draw(st.sampled_from(LONG_LEARNING_RATES))] * n_steps
+    changes = draw(st.lists(st.tuples(st.integers(1, n_steps - 1), st.sampled_from(LONG_LEARNING_RATES)),
+                            max_size=3))
+    for at, lr in sorted(changes):
+        lrs[at:] = [lr] * (n_steps - at)
+    return lrs
 
 
 @st.composite

@@ -116,7 +116,7 @@ API = [
      "factory is not usable: factory([np.zeros(3)]) raised RuntimeError: cannot build"),
     ("check-max-examples", lambda: check(TorchLikeSGD, REF, max_examples=0), ValueError, "max_examples must be"),
     ("check-seed", lambda: check(TorchLikeSGD, REF, seed=-1), ValueError, "seed must be"),
-    ("check-max-steps", lambda: check(TorchLikeSGD, REF, max_steps=50), ValueError, "max_steps must be"),
+    ("check-max-steps", lambda: check(TorchLikeSGD, REF, max_steps=5000), ValueError, "max_steps must be"),
     ("check-dtype", lambda: check(TorchLikeSGD, REF, dtype="float16"), ValueError, "dtype must be one of"),
     ("assert-conforms-none", lambda: assert_conforms(lambda params: 3, REF), TypeError, "returned int"),
     ("identify-returns-none", lambda: identify(lambda params: None), TypeError, "not a step function"),

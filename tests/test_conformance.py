@@ -94,7 +94,7 @@ def test_tolerance_derivation():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(max_examples=0), "max_examples"), (dict(seed=-1), "seed"), (dict(max_steps=50), "max_steps")])
+    (dict(max_examples=0), "max_examples"), (dict(seed=-1), "seed"), (dict(max_steps=5000), "max_steps")])
 def test_check_validates_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         check(faulty.CORRECT[0].factory, faulty.CORRECT[0].reference, **kwargs)
@@ -112,3 +112,17 @@ def test_reference_validates_arguments():
 def test_plugin_fixtures(conformance, optimizer_strategies):
     assert conformance.check is check
     assert hasattr(optimizer_strategies, "scenarios")
+
+
+@pytest.mark.parametrize("name, step", [("lr_lags_from_step_ten", 10), ("momentum_switch_at_fifty", 50),
+                                        ("periodic_restart", 33)])
+def test_late_bugs_are_found_by_default_and_reduced(name, step):
+    entry = next(e for e in faulty.FAULTS if e.name == name)
+    ce = check(entry.factory, entry.reference, N).counterexample
+    assert ce.failure.step == step and ce.scenario.n_steps == step
+    assert "ordinary steps" in ce.table() and len(ce.rows()) <= 8
+
+
+def test_late_bugs_hide_in_short_runs():
+    entry = next(e for e in faulty.FAULTS if e.name == "momentum_switch_at_fifty")
+    assert check(entry.factory, entry.reference, N, max_steps=8).ok

@@ -16,3 +16,12 @@ def test_identify_and_errors(capsys):
     assert main(["identify", "optproof.proofs.faulty.KerasLikeSGD", "--momentum", "0.9", "--max-examples", "20"]) == 0
     assert "keras(momentum=0.9)" in capsys.readouterr().out
     assert main(["check", "no_such_module.Thing"]) == 2
+
+
+def test_max_steps_flag(capsys):
+    target = "optproof.proofs.faulty:MomentumSwitchAtFifty"
+    assert main(["check", target, "--momentum", "0.9", "--max-examples", "60", "--max-steps", "12"]) == 0
+    capsys.readouterr()
+    assert main(["check", target, "--momentum", "0.9", "--max-examples", "60"]) == 1
+    assert "differs first at step 50" in capsys.readouterr().out
+    assert main(["check", target, "--max-steps", "0"]) == 2

@@ -27,7 +27,11 @@ from optproof.proofs.conformance.tolerance import DTYPES
 from optproof.proofs.conformance.runner import Factory, check_factory, execute
 from optproof.proofs.strategies import scenarios
 
-__all__ = ["CheckResult", "check", "assert_conforms", "factory_name", "hypothesis_home"]
+__all__ = ["CheckResult", "check", "assert_conforms", "factory_name", "hypothesis_home", "SHORT_STEPS", "MAX_STEPS"]
+
+#: steps of the short, shrinkable runs; longer runs (up to ``max_steps``) are the long ones
+SHORT_STEPS = 8
+MAX_STEPS = 2000
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,7 @@ def _settings(max_examples: int) -> settings:
 
 
 def check(factory: Factory, ref: Reference, max_examples: int = 200, seed: int = 0, *,
-          dtype=None, max_steps: int = 8, allow_missing: bool = True, scribble: bool = True) -> CheckResult:
+          dtype=None, max_steps: int = 200, allow_missing: bool = True, scribble: bool = True) -> CheckResult:
     """Search up to ``max_examples`` scenarios for a disagreement between ``factory`` and ``ref``.
 
     A factory that is not usable at all (``runner.check_factory``) raises ``TypeError`` /
@@ -94,11 +98,13 @@ def check(factory: Factory, ref: Reference, max_examples: int = 200, seed: int =
     counterexample.
     A ``torch.optim.Optimizer`` class is adapted with ``adapters.as_factory(factory, ref)``.
     ``dtype`` defaults to ``factory.dtype`` (adapters set it) or float64.  ``allow_missing=False``
-    never passes ``None`` gradients; ``scribble=False`` does not overwrite gradients after a step.
+    never passes ``None`` gradients; ``max_steps`` is the longest run: short runs have up to
+    ``SHORT_STEPS`` steps, long runs of low-dimensional parameters up to ``max_steps`` (default 200,
+    so a bug that first shows at step 10 or 50 is found); ``scribble=False`` does not overwrite gradients after a step.
     """
     check_int("max_examples", max_examples, 1)
     check_int("seed", seed, 0)
-    check_int("max_steps", max_steps, 1, 12)
+    check_int("max_steps", max_steps, 1, MAX_STEPS)
     check_choice("allow_missing", allow_missing, (False, True))
     check_choice("scribble", scribble, (False, True))
     if not isinstance(ref, Reference):
@@ -108,7 +114,8 @@ def check(factory: Factory, ref: Reference, max_examples: int = 200, seed: int =
     factory = as_factory(factory, ref)
     dtype = check_choice("dtype", np.dtype(dtype or getattr(factory, "dtype", np.float64)), DTYPES)
     check_factory(factory, dtype)
-    strategy = scenarios(dtype, max_steps, allow_missing=allow_missing)
+    short = min(max_steps, SHORT_STEPS)
+    strategy = scenarios(dtype, short, allow_missing=allow_missing, long_steps=max_steps if max_steps > short else 0)
     fails = lambda sc: execute(factory, ref, sc, dtype, scribble) is not None  # noqa: E731
     base = dict(implementation=factory_name(factory), reference=ref, dtype=dtype.name,
                 max_examples=max_examples, seed=seed)
