@@ -19,7 +19,7 @@ from .kernels import Outputs, ProblemArgs, RunArgs, get_kernel
 from .optimizers import HeavyBall
 from .problems import PROBLEMS, Quadratic, pack
 from .samplers import FIXED, FRESH, Sampler, check_n, steps_per_epoch
-from .stats import RunningStats
+from .stats import FourthMoments, RunningStats
 
 RECORDABLES = ("theta", "velocity", "grad", "batch_loss", "full_loss")
 VECTOR_RECORDS = ("theta", "velocity", "grad")
@@ -34,7 +34,9 @@ class SimResult:
     step on (empty dict when stats_only); mean/var[name]: (n_rec[, d]) over the trajectories
     still finite at that record (var with ddof=1); count[name]: (n_rec,) how many entered;
     cov[name]: (n_rec, d, d) covariance (ddof=1) of each recorded vector (theta, velocity, grad)
-    over the same trajectories, when ``cov=True`` (diagonal == var bitwise), and
+    over the same trajectories, when ``cov=True`` (diagonal == var bitwise); cov_se[name]: (n_rec, d, d)
+    the standard error of each of those covariances from streamed fourth moments, when
+    ``cov_se=True`` (``sim.stats.FourthMoments``); and
     cov["theta+velocity"]: (n_rec, 2d, 2d) of the stacked (θ_t, m_t) when ``joint_cov=True``;
     steps: (n_rec,) the step t of each record (θ_t, m_t, g_t, L(θ_t); batch_loss is L_b(θ_{t−1}));
     batch_sizes: (n_rec,) size of the mini-batch used at that step; diverged_traj/diverged_at:
@@ -51,6 +53,7 @@ class SimResult:
     diverged_at: np.ndarray
     settings: dict[str, Any] = field(default_factory=dict)
     cov: dict[str, np.ndarray] = field(default_factory=dict)
+    cov_se: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def diverged_step(self) -> np.ndarray:
@@ -159,6 +162,8 @@ def _check_setup(problem, optimizer, sampler, record, n_traj, chunk, seed, thr, 
         check_choice(name, value, (False, True) if name != "progress" else (None, False, True))
     if flags["joint_cov"] and not {"theta", "velocity"} <= set(names):
         raise ValueError(f"joint_cov=True needs record to contain 'theta' and 'velocity'; got {record!r}")
+    if flags["cov_se"] and not flags["cov"]:
+        raise ValueError("cov_se=True needs cov=True (it is the standard error of those covariances)")
     return names
 
 
@@ -181,6 +186,7 @@ def simulate(
     loss_threshold: float = 1e100,
     cov: bool = False,
     joint_cov: bool = False,
+    cov_se: bool = False,
     progress: bool | None = None,
 ) -> SimResult:
     """Run ``n_traj`` trajectories of ``optimizer`` on ``problem`` with mini-batches from ``sampler``.
@@ -188,7 +194,8 @@ def simulate(
     T = n_steps, or n_epochs·S with S = steps per epoch (1 for a Quadratic).  θ_0 / m_0: (d,) for
     all trajectories or (n_traj, d); default 0.  ``record`` ⊆ RECORDABLES, stored at steps
     every, 2·every, … ≤ T (``every`` = "epoch" (S), "step" (1) or an integer).  ``cov``: also the
-    covariance of each recorded vector; ``joint_cov``: of (θ, m) stacked (needs both recorded).
+    covariance of each recorded vector; ``joint_cov``: of (θ, m) stacked (needs both recorded);
+    ``cov_se``: the standard errors of the ``cov`` entries (streamed fourth moments, O(R·d²) memory).
     A trajectory diverges at the first step t where some |θ_t,j| > ``diverge_threshold``, the
     batch loss or a recorded full loss exceeds ``loss_threshold`` in absolute value, or one of
     them is not finite; it stops there and is excluded from the statistics from then on
@@ -199,7 +206,7 @@ def simulate(
     duration is estimated; ``progress`` = True / False / None (auto: a tqdm bar on stderr when the
     estimate exceeds a few seconds and stderr is a terminal).  The bar changes no result bit.
     """
-    flags = dict(stats_only=stats_only, cov=cov, joint_cov=joint_cov, progress=progress)
+    flags = dict(stats_only=stats_only, cov=cov, joint_cov=joint_cov, cov_se=cov_se, progress=progress)
     record = _check_setup(problem, optimizer, sampler, record, n_traj, chunk, seed, diverge_threshold,
                           loss_threshold, flags)
     pk = pack(problem)
@@ -214,7 +221,8 @@ def simulate(
     th0 = _initial("theta0", theta0, n_traj, pk.dim)
     mm0 = _initial("m0", m0, n_traj, pk.dim)
     steps = k_every * np.arange(1, T // k_every + 1, dtype=np.int64)
-    _check_budget(pk.dim, n_traj, len(steps), record, bool(stats_only), chunk, bool(cov), bool(joint_cov))
+    _check_budget(pk.dim, n_traj, len(steps), record, bool(stats_only), chunk, bool(cov), bool(joint_cov),
+                  bool(cov_se))
     seconds = budget.estimated_seconds("quadratic" if isinstance(problem, Quadratic) else "sum", n_traj, T,
                                        pk.dim, B, pk.noise_factor.shape[0] > 0)
     sizes = np.full(len(steps), B) if samp == FRESH else np.minimum(pk.n - B * ((steps - 1) % S), B)
@@ -222,7 +230,7 @@ def simulate(
     run = dict(samp=samp, B=B, drop_last=drop_last, seed=int(seed), n_traj=n_traj, T=T, every=k_every,
                thr=float(diverge_threshold), lthr=float(loss_threshold), record=record, R=len(steps),
                stats_only=bool(stats_only), chunk=chunk if bar is None else budget.progress_chunk(chunk, n_traj),
-               cov=bool(cov), joint_cov=bool(joint_cov))
+               cov=bool(cov), joint_cov=bool(joint_cov), cov_se=bool(cov_se))
     try:
         out = _run(pk, optimizer, th0, mm0, bar, **run)
     finally:
@@ -233,18 +241,18 @@ def simulate(
                     stats_only=bool(stats_only), chunk=chunk, diverge_threshold=diverge_threshold,
                     loss_threshold=loss_threshold, cov=bool(cov), joint_cov=bool(joint_cov),
                     estimated_seconds=seconds)
-    records, mean, var, count, covs, div_traj, div_at = out
-    return SimResult(records, mean, var, count, steps, sizes, div_traj, div_at, settings, covs)
+    records, mean, var, count, covs, div_traj, div_at, ses = out
+    return SimResult(records, mean, var, count, steps, sizes, div_traj, div_at, settings, covs, ses)
 
 
 def _width(r: str, d: int) -> int:
     return d if r in VECTOR_RECORDS else 1
 
 
-def _check_budget(d, n_traj, R, record, stats_only, chunk, cov, joint_cov) -> None:
+def _check_budget(d, n_traj, R, record, stats_only, chunk, cov, joint_cov, cov_se=False) -> None:
     widths = [_width(r, d) for r in record]
     need = budget.record_bytes(n_traj, R, widths, stats_only=stats_only, chunk=chunk,
-                               cov_widths=[d for r in record if cov and r in VECTOR_RECORDS],
+                               cov_widths=[d for r in record if cov and r in VECTOR_RECORDS] * (1 + 3 * cov_se),
                                joint_width=2 * d if joint_cov else 0)
     what = (f"its records ({'chunk buffers of ' + str(min(chunk, n_traj)) if stats_only else n_traj} "
             f"trajectories x {R} records x {sum(widths)} values, float64, plus statistics)")
@@ -252,13 +260,14 @@ def _check_budget(d, n_traj, R, record, stats_only, chunk, cov, joint_cov) -> No
 
 
 def _run(pk, opt, th0, mm0, bar, *, samp, B, drop_last, seed, n_traj, T, every, thr, lthr, record, R,
-         stats_only, chunk, cov, joint_cov):
+         stats_only, chunk, cov, joint_cov, cov_se=False):
     kernel = get_kernel()
     problem = ProblemArgs(pk.code, pk.A, pk.v, pk.G, pk.h, pk.c, pk.noise_std, pk.noise_factor)
     d = pk.dim
     shape = {r: (R, d) if r in VECTOR_RECORDS else (R,) for r in RECORDABLES}
     stats = {r: RunningStats(R, _width(r, d), cov and r in VECTOR_RECORDS) for r in record}
     joint = RunningStats(R, 2 * d, True) if joint_cov else None
+    fourth = {r: FourthMoments(R, d) for r in record if cov_se and r in VECTOR_RECORDS}
     kept = {} if stats_only else {r: np.full((n_traj,) + shape[r], np.nan) for r in record}
     div_traj, div_at = [], []
     for start in range(0, n_traj, chunk):
@@ -274,6 +283,8 @@ def _run(pk, opt, th0, mm0, bar, *, samp, B, drop_last, seed, n_traj, T, every, 
                Outputs(*(outs[r] for r in RECORDABLES)), div)
         for r in record:
             stats[r].fold(outs[r])
+            if r in fourth:
+                fourth[r].fold(outs[r])
         if joint is not None:
             joint.fold(np.concatenate([outs["theta"], outs["velocity"]], axis=2))
         bad = np.flatnonzero(div >= 0)
@@ -288,4 +299,5 @@ def _run(pk, opt, th0, mm0, bar, *, samp, B, drop_last, seed, n_traj, T, every, 
             covs[r] = stats[r].covariance()
     if joint is not None:
         covs[JOINT] = joint.covariance()
-    return kept, mean, var, count, covs, np.concatenate(div_traj), np.concatenate(div_at)
+    ses = {r: f.covariance_se() for r, f in fourth.items()}
+    return kept, mean, var, count, covs, np.concatenate(div_traj), np.concatenate(div_at), ses
