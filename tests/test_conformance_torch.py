@@ -125,3 +125,25 @@ def test_torch_class_is_adapted_automatically():
     assert check(torch.optim.SGD, Reference.pytorch(0.9, nesterov=True), 30).ok
     assert_conforms(torch.optim.SGD, Reference.pytorch(0.9, dampening=0.5, weight_decay=0.1), 30)
     assert not check(torch.optim.SGD, Reference.keras(0.9), 30).ok
+
+
+@pytest.mark.parametrize("index", range(4), ids=["flat_vector", "flat_vector roundtrip", "group_buffer",
+                                                 "group_buffer roundtrip"])
+def test_correct_designs_with_unusual_state_pass(index):
+    """Issue 11 item 3: one flat buffer under the group's first parameter, or a group-level buffer."""
+    from optproof.proofs.designs import torch_correct
+
+    entry = torch_correct()[index]
+    result = check(entry.factory, entry.reference, N)
+    assert result.ok, str(result)
+
+
+def test_flat_vector_keeps_state_under_the_first_parameter_before_its_gradient():
+    """The situation that used to raise a false alarm: state for parameter 0 before its first gradient."""
+    from optproof.proofs.designs import flat_vector_sgd_class
+
+    a, b = torch.nn.Parameter(torch.zeros(2)), torch.nn.Parameter(torch.zeros(1))
+    opt = flat_vector_sgd_class()([a, b], lr=0.1, momentum=0.9)
+    b.grad = torch.ones(1)
+    opt.step()
+    assert opt.state[a] and torch.equal(a, torch.zeros(2)) and b.item() == pytest.approx(-0.1)
