@@ -28,7 +28,7 @@ import numpy as np
 from optproof.base.validation import check_array, check_real
 
 __all__ = ["SUITE_ALPHA", "ALPHA_EACH", "Comparison", "compare", "compare_mean", "critical_z", "comparisons_outcome",
-           "paired_t_interval"]
+           "paired_t_interval", "power_verdict", "CONFIRM_RELATIVE_ERROR"]
 
 SUITE_ALPHA = 1e-3
 ALPHA_EACH = 5e-6  # per comparison: 200 comparisons fit in the budget
@@ -128,8 +128,26 @@ def comparisons_outcome(comps: list[Comparison], what: str, extra: dict | None =
     worst = max((abs(c.z) for c in comps), default=0.0)
     numbers = dict(extra or {})
     numbers["comparisons"] = [c.as_dict() for c in comps]
+    verdict = power_verdict(comps) if ok else "not confirmed"
+    numbers["power verdict"] = verdict
     return Outcome(ok, f"{what}: {sum(c.passed for c in comps)}/{len(comps)} comparisons within their interval, "
-                       f"max |z| = {worst:.2f}", numbers, list(latex or []), list(figures or []))
+                       f"max |z| = {worst:.2f}; {verdict}", numbers, list(latex or []), list(figures or []))
+
+
+#: A passing Monte Carlo check says "confirmed by simulation" only if every comparison would flag this error.
+CONFIRM_RELATIVE_ERROR = 0.02
+
+
+def power_verdict(comps: list[Comparison]) -> str:
+    """``"confirmed by simulation"`` when every comparison detects a ``CONFIRM_RELATIVE_ERROR`` (2%)
+    error of its theory value (``detectable_relative_error <= 2%``, zero theory values by their
+    standard error alone: skipped); otherwise ``"consistent with simulation (detectable error k%)"``
+    with ``k`` the largest detectable relative error among the comparisons (issue 15)."""
+    rel = [c.detectable_relative_error for c in comps if c.theory != 0.0]
+    k = max(rel, default=0.0)
+    if comps and k <= CONFIRM_RELATIVE_ERROR:
+        return "confirmed by simulation"
+    return f"consistent with simulation (detectable error {100 * k:.2g}%)"
 
 
 def paired_t_interval(diff, level: float = 0.95) -> dict:

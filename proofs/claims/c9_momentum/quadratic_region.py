@@ -80,6 +80,18 @@ def _simulate_row(xs: np.ndarray, decay: float, T: int, every: int, seed: int):
     return res.steps, own, res.diverged_step
 
 
+def _classify(r: float, T: int, decay: float, verdict: str, conv: bool) -> tuple[str, bool]:
+    """``(class, matches)`` of one grid point.  Every decided simulation must agree with ``converges``
+    itself (converged ⇔ True, diverged ⇔ False), at every point including those near the boundary; a
+    point the rate says is resolvable in T steps ("clear") must also be decided the way the rate predicts."""
+    agrees = verdict == "undecided" or (verdict == "converged") == conv
+    if r < 1 and (T + 1) * (1 + decay) * r ** (T - 1) <= _SMALL:
+        return "clear converge", agrees and verdict == "converged"
+    if r > 1 and T * math.log(r) >= math.log(1e12):
+        return "clear diverge", agrees and verdict == "diverged"
+    return "near boundary", agrees
+
+
 def _simulation_region(cfg: RunConfig) -> Outcome:
     """Convergence region: simulated divergence on an (ηh, λ) grid vs ``converges``; θ_t vs closed form."""
     xs = np.round(np.arange(1, 43 if not cfg.quick else 22) * (0.1 if not cfg.quick else 0.2), 10)
@@ -106,32 +118,27 @@ def _simulation_region(cfg: RunConfig) -> Outcome:
         worst_ratio = max(worst_ratio, float(np.max(ratio)), math.inf if bad_tol.any() else 0.0)
         last = own[:, -1]
         for k, x in enumerate(xs):
-            r = float(rho[k])
-            if conv[k] and (T + 1) * (1 + decay) * r ** (T - 1) <= _SMALL:
-                cls = "clear converge"
-                good = div[k] < 0 and abs(last[k]) <= _SMALL
-            elif not conv[k] and r > 1 and T * math.log(r) >= math.log(1e12):
-                cls = "clear diverge"
-                good = div[k] >= 0
-            else:
-                cls, good = "near boundary", True
+            verdict = "diverged" if div[k] >= 0 else "converged" if abs(last[k]) <= _SMALL else "undecided"
+            cls, good = _classify(float(rho[k]), T, float(decay), verdict, bool(conv[k]))
+            if cls == "near boundary":
                 counts[cls] += 1
-            if cls != "near boundary":
+            else:
                 counts[cls][0] += 1
                 counts[cls][1] += int(good)
-                if not good:
-                    mismatches.append({"eta h": float(x), "lambda": float(decay), "class": cls})
-            verdict = "diverged" if div[k] >= 0 else "converged" if abs(last[k]) <= _SMALL else "undecided"
+            if not good:
+                mismatches.append({"eta h": float(x), "lambda": float(decay), "class": cls, "simulated": verdict,
+                                   "converges": bool(conv[k])})
             points.append((float(x), float(decay), verdict, cls))
     edge = _edge_runs(cfg)
     ok = not mismatches and worst_ratio <= 1.0 and edge["ok"]
     numbers = {"grid": f"eta h = {xs[0]}..{xs[-1]} ({xs.size}), lambda = {lams[0]}..{lams[-1]} ({lams.size}); "
                        f"theta_0 = 1, m_0 = 0, lr = 1, h = eta h",
                "steps per lambda row": f"ceil(ln 1e-9 / ln sqrt(lambda)) within [400, {t_max}]",
-               "classification": "clear converge: (T+1)(1+lambda) rho^(T-1) <= 1e-6 (a bound on |theta_T|, since "
-                                 "|S_n| <= n rho^(n-1)): the simulation must end below 1e-6 without diverging; clear "
-                                 "diverge: rho^T >= 1e12: it must cross |theta| > 1e6; other points are near the "
-                                 "boundary (not resolvable in T steps) and only the trajectory check applies",
+               "classification": "every point: a simulated 'converged' needs converges() True and a simulated "
+                                 "'diverged' needs converges() False; clear converge: (T+1)(1+lambda) rho^(T-1) <= "
+                                 "1e-6 (a bound on |theta_T|, since |S_n| <= n rho^(n-1)): the simulation must end "
+                                 "below 1e-6 without diverging; clear diverge: rho^T >= 1e12: it must cross |theta| > "
+                                 "1e6; near the boundary an undecided run is allowed",
                "clear converge (matching/total)": f"{counts['clear converge'][1]}/{counts['clear converge'][0]}",
                "clear diverge (matching/total)": f"{counts['clear diverge'][1]}/{counts['clear diverge'][0]}",
                "near boundary": counts["near boundary"], "mismatches": mismatches,
@@ -162,14 +169,15 @@ def _edge_runs(cfg: RunConfig) -> dict:
             path = res.records["theta"][0, :, 0]
             div = int(res.diverged_step[0])
             cf = qd.trajectory(x, 1.0, decay, 1.0, 0.0, T)
+            predicted = bool(qd.converges(x, 1.0, decay))
             if side == "inside":
                 peak_cf = float(np.max(np.abs(cf)))
-                fine = div < 0 and float(np.max(np.abs(path))) <= peak_cf * (1 + 1e-9) and abs(path[-1]) <= _SMALL
+                fine = predicted and div < 0 and float(np.max(np.abs(path))) <= peak_cf * (1 + 1e-9) and abs(path[-1]) <= _SMALL
                 rows[f"lambda={decay} {side} eta h={x:.6g}"] = {
                     "rate": r, "steps": T, "max |theta_t| simulated": float(np.max(np.abs(path))),
                     "max |theta_t| closed form": peak_cf, "|theta_T| simulated": float(abs(path[-1]))}
             else:
-                fine = div >= 0
+                fine = not predicted and div >= 0
                 rows[f"lambda={decay} {side} eta h={x:.6g}"] = {"rate": r, "steps": T, "diverged at step": div}
             ok &= fine
             pts.append((x, decay, side, fine))
