@@ -48,6 +48,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "Sampler": ("optproof.base.specs", "Sampler"),
     "moments": ("optproof.mathcore.minibatch", "moments"),
     "Moments": ("optproof.mathcore.minibatch", "Moments"),
+    "compare": ("optproof.proofs.compare", "compare"),
+    "Comparison": ("optproof.proofs.compare", "Comparison"),
     "mathcore": ("optproof.mathcore", None),
     "sim": ("optproof.sim", None),
     "proofs": ("optproof.proofs", None),
