@@ -265,8 +265,10 @@ def prove_stationary_point_moves(replace: bool = False) -> Proof:
     unbiased, cov = prove_unbiased(replace), prove_gradient_covariance(replace)
     # E[∇L_B] = Σ_i P(i ∈ batch)/B · ∇ℓ_i; with every ∇ℓ_i summing to N ∇L, the coefficient P/B must be 1/N
     p_in = sp.Integer(1) / N * B if replace else inclusion_probability(N, B)  # expected count / N per draw
-    proof.cite("E[nabla L_B] = sum_i (P(i in batch)/B) nabla ell_i = nabla L (prove_unbiased, coordinate-wise)",
-               unbiased, p_in / B * N * grad_full, grad_full)
+    e_grad = p_in / B * sp.Sum(_ell[_i], (_i, 1, N))  # ell_i read as one coordinate of nabla ell_i
+    proof.step("E[nabla L_B] = sum_i (P(i in batch)/B) nabla ell_i = nabla L (prove_unbiased, coordinate-wise)",
+               e_grad, grad_full, verified=unbiased.holds and sums_equal(
+                   e_grad, grad_full, given={sp.Sum(_ell[_i], (_i, 1, N)): N * grad_full}))
     proof.step("E[theta_1 - theta*] = -eta nabla L(theta*) = 0", (-lr * grad_full).subs(grad_full, 0), 0)
     Sig = sp.Matrix(2, 2, sp.symbols("Sigma_11 Sigma_12 Sigma_12 Sigma_22", real=True))
     proof.cite("Cov[nabla L_B] = c Sigma (prove_gradient_covariance; batch_gradient_covariance at symbolic N, B)",
