@@ -14,14 +14,14 @@ if __name__ != "optproof.sim":  # one namespace: e.g. run from a checkout, ``imp
     raise ImportError(f"import optproof.sim, not {__name__}: the folder sim/ installs as optproof.sim")
 
 from . import _cache
-from .optimizers import SGD, HeavyBall, heavy_ball_stream
+from .optimizers import SGD, HeavyBall, PyTorchSGD, heavy_ball_stream
 from .problems import FiniteSum, LeastSquares, Quadratic
 from . import rng
 from .samplers import SAMPLER_KINDS, Sampler, batch_indices, epoch_batches, epoch_order
 from .simulate import JOINT, RECORDABLES, SimResult, simulate
 
 __all__ = [
-    "SGD", "HeavyBall", "heavy_ball_stream", "FiniteSum", "LeastSquares", "Quadratic",
+    "SGD", "HeavyBall", "PyTorchSGD", "heavy_ball_stream", "FiniteSum", "LeastSquares", "Quadratic",
     "SAMPLER_KINDS", "Sampler", "batch_indices", "epoch_batches", "epoch_order", "JOINT", "RECORDABLES",
     "SimResult", "simulate", "warmup",
 ]

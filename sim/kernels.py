@@ -7,7 +7,7 @@ same whatever the thread count or chunking (the reproducibility rule).  Per step
     b_t     = slice s of epoch e's order (t = e·S + s + 1), or the fresh subset of step t,
     g_t     = (1/|b_t|) Σ_{i∈b_t} ∇ℓ_i(θ_{t−1})  [+ σ z_t or F z_t for a noisy quadratic],
     L_b     = (1/|b_t|) Σ_{i∈b_t} ℓ_i(θ_{t−1}),
-    m_t     = λ m_{t−1} − η g_t,   θ_t = θ_{t−1} + m_t,
+    m_t     = λ m_{t−1} − η g_t,   θ_t = θ_{t−1} + m_t   (heavy ball; ``PyTorchSGD``: ``pytorch_step``),
 
 and, when t is a multiple of ``every``, record r = t/every − 1 stores θ_t, m_t, g_t, L_b and
 L(θ_t) (those whose output array is not empty).  A trajectory diverges at the first step t where
@@ -53,7 +53,9 @@ class ProblemArgs(NamedTuple):
 
 class RunArgs(NamedTuple):
     """Sampler, optimizer, streams and stopping rule of one chunk: samp, B, drop_last, lr (η),
-    lam (λ), seed, traj0 (first trajectory of the chunk), T, every, thr (|θ|), lthr (|loss|)."""
+    lam (λ), seed, traj0 (first trajectory of the chunk), T, every, thr (|θ|), lthr (|loss|); and the
+    optimizer family ``opt`` (HEAVY_BALL, or PYTORCH with dampening τ ``damp``, ``nesterov``, weight
+    decay ``wd`` and the per-step learning rates ``lrs`` (T,))."""
 
     samp: int
     B: int
@@ -66,6 +68,14 @@ class RunArgs(NamedTuple):
     every: int
     thr: float
     lthr: float
+    opt: int = 0
+    damp: float = 0.0
+    nesterov: bool = False
+    wd: float = 0.0
+    lrs: np.ndarray = np.empty(0)
+
+
+HEAVY_BALL, PYTORCH = 0, 1
 
 
 class Outputs(NamedTuple):
@@ -172,6 +182,19 @@ def lsq_batch(A, v, order, lo, hi, theta, g):
     return bl
 
 
+@njit(cache=True, inline="always")
+def pytorch_step(theta, b, g, lr, mu, damp, nesterov, wd, first):
+    """torch.optim.SGD in place, as ``optproof.base.conventions``' reference step: g' = g + wd·θ;
+    b = g' (first step) or μb + (1 − τ)g'; θ ← θ − η·(b, or g' + μb with Nesterov)."""
+    for j in range(theta.shape[0]):
+        gj = g[j] + wd * theta[j] if wd != 0.0 else g[j]
+        dj = gj
+        if mu != 0.0:
+            b[j] = gj if first else mu * b[j] + (1.0 - damp) * gj
+            dj = gj + mu * b[j] if nesterov else b[j]
+        theta[j] = theta[j] - lr * dj
+
+
 @njit(cache=True)
 def trajectory(pa, lossf, gradf, ra, skey, nkey, theta, m, out, row):
     """Run one trajectory (outputs ``out``, row ``row``) for T steps from (θ, m) in place; return its
@@ -187,7 +210,7 @@ def trajectory(pa, lossf, gradf, ra, skey, nkey, theta, m, out, row):
     non-empty), z_k = std_normal(nkey, t, k) drawn once per step.
     """
     prob, A, v, G, h, c, noise_std, F = pa
-    samp, B, drop_last, lr, lam, _seed, _traj0, T, every, thr, lthr = ra
+    samp, B, drop_last, lr, lam, _seed, _traj0, T, every, thr, lthr, opt, damp, nesterov, wd, lrs = ra
     N = A.shape[0]
     d = theta.shape[0]
     S = steps_per_epoch(N, B, drop_last)
@@ -235,9 +258,13 @@ def trajectory(pa, lossf, gradf, ra, skey, nkey, theta, m, out, row):
             if fresh:
                 undo_fresh(order, B, swaps)
             bad = not abs(bl) <= lthr  # exploding or non-finite batch loss
-            for j in range(d):  # heavy ball (as optimizers.hb_step) and the divergence test
-                m[j] = lam * m[j] - lr * g[j]
-                theta[j] = theta[j] + m[j]
+            if opt == PYTORCH:
+                pytorch_step(theta, m, g, lrs[t - 1], lam, damp, nesterov, wd, t == 1)
+            else:
+                for j in range(d):  # heavy ball (as optimizers.hb_step)
+                    m[j] = lam * m[j] - lr * g[j]
+                    theta[j] = theta[j] + m[j]
+            for j in range(d):  # the divergence test
                 if not abs(theta[j]) <= thr:
                     bad = True
             if not bad and t % every == 0:
@@ -262,7 +289,8 @@ def _signature():
     i64, f64 = types.int64, types.float64
     F1, F2, F3 = types.float64[::1], types.float64[:, ::1], types.float64[:, :, ::1]
     problem = types.NamedTuple([i64, F2, F1, F2, F1, f64, f64, F2], ProblemArgs)
-    run = types.NamedTuple([i64, i64, types.boolean, f64, f64, types.uint64, i64, i64, i64, f64, f64], RunArgs)
+    run = types.NamedTuple([i64, i64, types.boolean, f64, f64, types.uint64, i64, i64, i64, f64, f64,
+                            i64, f64, types.boolean, f64, F1], RunArgs)
     outputs = types.NamedTuple([F3, F3, F3, F2, F2], Outputs)
     return types.void(problem, LOSS_FT, GRAD_FT, run, F2, F2, outputs, types.int64[::1])
 

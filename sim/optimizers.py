@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from optproof.base.specs import SGD, HeavyBall
+from optproof.base.specs import SGD, HeavyBall, PyTorchSGD
 from optproof.base.validation import check_array
 
-__all__ = ["HeavyBall", "SGD", "hb_step", "heavy_ball_stream"]
+__all__ = ["HeavyBall", "SGD", "PyTorchSGD", "hb_step", "heavy_ball_stream"]
 
 
 @njit(cache=True)

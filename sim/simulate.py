@@ -15,8 +15,8 @@ import numpy as np
 
 from optproof.base.validation import check_array, check_choice, check_int, check_real
 from . import budget
-from .kernels import Outputs, ProblemArgs, RunArgs, get_kernel
-from .optimizers import HeavyBall
+from .kernels import HEAVY_BALL, PYTORCH, Outputs, ProblemArgs, RunArgs, get_kernel
+from .optimizers import HeavyBall, PyTorchSGD
 from .problems import PROBLEMS, Quadratic, pack
 from .samplers import FIXED, FRESH, Sampler, check_n, steps_per_epoch
 from .stats import FourthMoments, RunningStats
@@ -140,8 +140,8 @@ def _n_steps(n_epochs: Any, n_steps: Any, S: int) -> int:
 def _check_setup(problem, optimizer, sampler, record, n_traj, chunk, seed, thr, lthr, flags):
     if not isinstance(problem, PROBLEMS):
         raise ValueError(f"problem must be one of {', '.join(p.__name__ for p in PROBLEMS)}; got {type(problem).__name__}")
-    if not isinstance(optimizer, HeavyBall):
-        raise ValueError(f"optimizer must be a HeavyBall (or SGD(lr)); got {type(optimizer).__name__}")
+    if not isinstance(optimizer, (HeavyBall, PyTorchSGD)):
+        raise ValueError(f"optimizer must be a HeavyBall (or SGD(lr)) or a PyTorchSGD; got {type(optimizer).__name__}")
     if isinstance(problem, Quadratic):
         if sampler is not None:
             raise ValueError("sampler must be None for a Quadratic problem (it has no examples)")
@@ -219,6 +219,8 @@ def simulate(
     T = _n_steps(n_epochs, n_steps, S)
     k_every = _every(every, S, T)
     th0 = _initial("theta0", theta0, n_traj, pk.dim)
+    if m0 is not None and isinstance(optimizer, PyTorchSGD):
+        raise ValueError("m0 must be None for a PyTorchSGD (its momentum buffer starts as b_1 = g_1)")
     mm0 = _initial("m0", m0, n_traj, pk.dim)
     steps = k_every * np.arange(1, T // k_every + 1, dtype=np.int64)
     _check_budget(pk.dim, n_traj, len(steps), record, bool(stats_only), chunk, bool(cov), bool(joint_cov),
@@ -259,6 +261,13 @@ def _check_budget(d, n_traj, R, record, stats_only, chunk, cov, joint_cov, cov_s
     budget.check_memory(need, what)
 
 
+def _family(opt, T: int) -> tuple:
+    """The kernel's optimizer fields (opt, damp, nesterov, wd, lrs) of an optimizer spec."""
+    if isinstance(opt, PyTorchSGD):
+        return (PYTORCH, opt.dampening, opt.nesterov, opt.weight_decay, np.ascontiguousarray(opt.lrs(T)))
+    return (HEAVY_BALL, 0.0, False, 0.0, np.empty(0))
+
+
 def _run(pk, opt, th0, mm0, bar, *, samp, B, drop_last, seed, n_traj, T, every, thr, lthr, record, R,
          stats_only, chunk, cov, joint_cov, cov_se=False):
     kernel = get_kernel()
@@ -270,6 +279,7 @@ def _run(pk, opt, th0, mm0, bar, *, samp, B, drop_last, seed, n_traj, T, every, 
     fourth = {r: FourthMoments(R, d) for r in record if cov_se and r in VECTOR_RECORDS}
     kept = {} if stats_only else {r: np.full((n_traj,) + shape[r], np.nan) for r in record}
     div_traj, div_at = [], []
+    family = _family(opt, T)
     for start in range(0, n_traj, chunk):
         c = min(chunk, n_traj - start)
         rows = slice(start, start + c)
@@ -278,7 +288,7 @@ def _run(pk, opt, th0, mm0, bar, *, samp, B, drop_last, seed, n_traj, T, every, 
             outs.setdefault(r, np.empty((c, 0, 0) if r in VECTOR_RECORDS else (c, 0)))
         div = np.empty(c, dtype=np.int64)
         kernel(problem, pk.loss, pk.grad, RunArgs(samp, B, drop_last, opt.lr, opt.momentum, np.uint64(seed), start, T, every, thr,
-                                lthr),
+                                lthr, *family),
                th0 if len(th0) == 1 else th0[rows], mm0 if len(mm0) == 1 else mm0[rows],
                Outputs(*(outs[r] for r in RECORDABLES)), div)
         for r in record:

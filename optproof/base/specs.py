@@ -16,7 +16,9 @@ Problems
 
 Optimizers (the seed's convention, C8/C9): ``HeavyBall(lr, momentum)``
     m_t = lambda m_{t-1} - eta g_t,   theta_t = theta_{t-1} + m_t      (eta = lr, lambda = momentum),
-and ``SGD(lr)`` = ``HeavyBall(lr, 0.0)``.
+and ``SGD(lr)`` = ``HeavyBall(lr, 0.0)``; ``PyTorchSGD(lr, momentum, dampening, nesterov,
+weight_decay, lr_schedule)`` follows ``torch.optim.SGD`` (buffer b_1 = g_1, then
+b_t = mu b_{t-1} + (1 - tau) g_t; see ``optproof.base.conventions``) with per-step lr eta_t.
 
 Samplers (C1): ``Sampler(kind, batch_size, drop_last=False)`` with kind in ``SAMPLER_KINDS``; an
 epoch has S = floor(N/B) (drop_last) or ceil(N/B) steps.
@@ -32,7 +34,7 @@ from optproof.base.validation import check_array, check_choice, check_int, check
 
 __all__ = [
     "LeastSquares", "Quadratic", "FiniteSum", "PROBLEMS", "noise_factor",
-    "HeavyBall", "SGD",
+    "HeavyBall", "SGD", "PyTorchSGD", "SCHEDULES", "OPTIMIZERS",
     "Sampler", "SAMPLER_KINDS", "MAX_N", "check_n",
 ]
 
@@ -168,6 +170,99 @@ def SGD(lr: float) -> HeavyBall:
     """Plain (stochastic) gradient descent theta_t = theta_{t-1} - eta g_t, i.e. ``HeavyBall(lr, 0.0)``."""
     return HeavyBall(lr, 0.0)
 
+
+SCHEDULES = ("step", "cosine", "linear_warmup")
+_SCHEDULE_DEFAULTS = {"step": {"step_size": 30, "gamma": 0.1}, "cosine": {"t_max": None, "eta_min": 0.0},
+                      "linear_warmup": {"start_factor": 1.0 / 3.0, "total_iters": 5}}
+
+
+def _schedule(value: Any) -> Any:
+    """None, a name of SCHEDULES, (name, {params}) or a 1-D array of positive per-step multipliers."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = (value, {})
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
+        name, params = check_choice("lr_schedule", value[0], SCHEDULES), dict(value[1])
+        unknown = set(params) - set(_SCHEDULE_DEFAULTS[name])
+        if unknown:
+            raise ValueError(f"lr_schedule {name!r} takes parameters {sorted(_SCHEDULE_DEFAULTS[name])}; "
+                             f"got {sorted(unknown)}")
+        full = {**_SCHEDULE_DEFAULTS[name], **params}
+        if name == "step":
+            check_int("step_size", full["step_size"], 1)
+            check_real("gamma", full["gamma"], 0.0, None, lo_open=True)
+        elif name == "cosine":
+            if full["t_max"] is not None:
+                check_int("t_max", full["t_max"], 1)
+            check_real("eta_min", full["eta_min"], 0.0)
+        else:
+            check_real("start_factor", full["start_factor"], 0.0, 1.0, lo_open=True)
+            check_int("total_iters", full["total_iters"], 1)
+        return (name, tuple(sorted(full.items())))
+    arr = check_array("lr_schedule", value, ndim=1, min_size=1)
+    if (arr < 0).any():
+        raise ValueError("lr_schedule multipliers must be >= 0")
+    return tuple(float(v) for v in arr)
+
+
+@dataclass(frozen=True)
+class PyTorchSGD:
+    """torch.optim.SGD: g <- g + wd theta; b_1 = g_1, b_t = mu b_{t-1} + (1 - tau) g_t;
+    theta_t = theta_{t-1} - eta_t (b_t, or g_t + mu b_t with Nesterov); eta_t = lr * multiplier_t.
+
+    ``lr_schedule``: None (constant), "step" (StepLR: gamma^floor((t-1)/step_size)), "cosine"
+    (CosineAnnealingLR: eta_min/lr + (1 - eta_min/lr)(1 + cos(pi (t-1)/t_max))/2, t_max default
+    the run length), "linear_warmup" (LinearLR: start + (1 - start) min(t-1, total_iters)/total_iters),
+    each as a name or (name, {params}), or an array of per-step multipliers (its last value is
+    kept beyond its end).
+    """
+
+    lr: float
+    momentum: float = 0.0
+    dampening: float = 0.0
+    nesterov: bool = False
+    weight_decay: float = 0.0
+    lr_schedule: Any = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lr", check_real("lr", self.lr, 0.0, None, lo_open=True))
+        object.__setattr__(self, "momentum", check_momentum(self.momentum))
+        object.__setattr__(self, "dampening", check_real("dampening", self.dampening, 0.0, 1.0))
+        check_choice("nesterov", self.nesterov, (False, True))
+        object.__setattr__(self, "nesterov", bool(self.nesterov))
+        object.__setattr__(self, "weight_decay", check_real("weight_decay", self.weight_decay, 0.0))
+        if self.nesterov and (self.momentum == 0 or self.dampening != 0):
+            raise ValueError("nesterov must be False unless momentum > 0 and dampening == 0 (as torch.optim.SGD); "
+                             f"got momentum={self.momentum}, dampening={self.dampening}")
+        object.__setattr__(self, "lr_schedule", _schedule(self.lr_schedule))
+
+    def multipliers(self, n_steps: int) -> np.ndarray:
+        """The lr multiplier of each step t = 1..n_steps (float64)."""
+        n_steps = check_int("n_steps", n_steps, 0)
+        k = np.arange(n_steps, dtype=float)  # t - 1
+        sch = self.lr_schedule
+        if sch is None:
+            return np.ones(n_steps)
+        if not isinstance(sch[0], str):
+            arr = np.asarray(sch)
+            return arr[np.minimum(np.arange(n_steps), arr.size - 1)]
+        name, p = sch[0], dict(sch[1])
+        if name == "step":
+            return p["gamma"] ** np.floor(k / p["step_size"])
+        if name == "cosine":
+            t_max = p["t_max"] or max(n_steps, 1)
+            floor = p["eta_min"] / self.lr
+            return floor + (1 - floor) * (1 + np.cos(np.pi * np.minimum(k, t_max) / t_max)) / 2
+        total = p["total_iters"]
+        return p["start_factor"] + (1 - p["start_factor"]) * np.minimum(k, total) / total
+
+    def lrs(self, n_steps: int) -> np.ndarray:
+        """eta_t = lr * multiplier_t for t = 1..n_steps, each rounded once to float64."""
+        return self.lr * self.multipliers(n_steps)
+
+
+OPTIMIZERS = (HeavyBall, PyTorchSGD)
 
 # =========================================================================== samplers
 
