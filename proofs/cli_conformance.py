@@ -39,7 +39,7 @@ def add_subcommands(subparsers) -> None:
         p.add_argument("--foreach", action="store_true", default=None, help="torch: foreach code path")
         p.add_argument("--fused", action="store_true", default=None, help="torch: fused code path")
         p.add_argument("--dtype", choices=("float32", "float64"))
-        p.add_argument("--max-examples", dest="max_examples", type=int, default=200 if name == "check" else 40)
+        p.add_argument("--max-examples", dest="max_examples", type=int, default=200)
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--max-steps", dest="max_steps", type=int, default=200,
                        help="longest run (short runs have up to 8 steps; longer ones are long runs)")
@@ -157,7 +157,7 @@ def run(args) -> int:
     try:
         factory, kind = build_factory(args)
         if args.conformance_command == "identify":
-            found = identify(factory, args.max_examples, args.seed)  # probes first: usage errors
+            found = identify(factory, args.max_examples, args.seed, max_steps=args.max_steps)  # probes first: usage errors
             print(found)
             return 0 if found else 1
         ref = _reference(args, kind)

@@ -126,3 +126,45 @@ def test_late_bugs_are_found_by_default_and_reduced(name, step):
 def test_late_bugs_hide_in_short_runs():
     entry = next(e for e in faulty.FAULTS if e.name == "momentum_switch_at_fifty")
     assert check(entry.factory, entry.reference, N, max_steps=8).ok
+
+
+def _decay_then_trace32(params, momentum=0.9, weight_decay=0.1):
+    """optax's chain(add_decayed_weights(0.1), trace(0.9)) then scale(-lr), in float32 (NumPy)."""
+    p = [np.asarray(x, np.float32).copy() for x in params]
+    tr = [np.zeros_like(x) for x in p]
+
+    def step(grads, lr):
+        for i, g in enumerate(grads):
+            g = np.zeros_like(p[i]) if g is None else np.asarray(g, np.float32)
+            tr[i] = (g + np.float32(weight_decay) * p[i]) + np.float32(momentum) * tr[i]
+            p[i] = p[i] - np.float32(lr) * tr[i]
+        return [x.copy() for x in p]
+    return step
+
+
+_decay_then_trace32.dtype = np.float32
+
+
+def test_identify_float32_decay_then_trace():
+    found = identify(_decay_then_trace32, N)
+    assert found.estimates["decay_rate"] == 0.1 and found.estimates["momentum"] == 0.9
+    assert "optax(momentum=0.9, weight_decay=0.1)" in [m.reference.name for m in found.matches]
+
+
+def test_identify_snaps_the_estimates():
+    est = identify(faulty.CORRECT[1].factory, 30).estimates  # momentum 0.9, dampening 0.5, wd 0.1, maximize
+    assert (est["momentum"], est["dampening"], est["decay_rate"]) == (0.9, 0.5, 0.1)
+    assert identify(faulty.CORRECT[0].factory, 30).estimates["dampening"] == 0.0
+
+
+def test_identify_confirms_with_the_full_budget():
+    late = next(e for e in faulty.FAULTS if e.name == "momentum_switch_at_fifty")
+    found = identify(late.factory, N)
+    assert not found and found.nearest.reference.convention.momentum == 0.9
+    assert found.nearest.counterexample.failure.step == 50 and "departing first at step 50" in str(found)
+
+
+def test_identify_names_the_nearest_convention():
+    found = identify(next(e for e in faulty.FAULTS if e.name == "nesterov_sign_error").factory, N)
+    assert not found.matches and found.nearest.counterexample.failure.size > 0
+    assert "nearest convention:" in str(found) and "minimal difference:" in str(found)

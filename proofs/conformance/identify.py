@@ -1,19 +1,29 @@
 """``identify``: which conventions, with which hyperparameters, an implementation follows.
 
-1. Probes (fresh optimizer, one scalar parameter, float64, lr ``ETA = 2^-20`` so that weight
-   decay barely perturbs the momentum probes) estimate, for every family at once:
+1. Probes (fresh optimizer, one scalar parameter, lr ``probe_lr(dtype)``: ``ETA = 2^-20`` in
+   float32, ``ETA^2`` in float64, so that weight decay barely perturbs the momentum probes) estimate, for every family at once:
 
    - impulse ``g = 1, 0, 0`` from ``theta_0 = 0``: steps ``s_1, s_2, s_3``;
      ``mu = s_3 / s_2`` in every family; ``|s_1|/ETA`` is 1 (plain), ``1 + mu`` (Nesterov)
      or ``1 - mu`` (EMA); the sign of ``s_1`` says whether it maximizes;
    - constant ``g = 1, 1``: ``|s_2|/ETA = mu + (1 - tau)`` gives the dampening ``tau``;
-   - ``theta_0 = 1, g = 0``: ``|s_1|/ETA = lam`` (``lam (1 + mu)`` with PyTorch Nesterov);
+   - ``theta_0 = 1, g = 0`` at lr ``DECAY_ETA = 2^-4`` (one step: exact for every family, and
+     large enough to be read in float32, where ``theta_0 + 2^-20 lam`` rounds back to 1):
+     ``|s_1|/DECAY_ETA = lam`` (``lam (1 + mu)`` with PyTorch Nesterov);
    - ``g = 1, None``: does a missing gradient move the parameter (``"zero"``) or not (``"skip"``)?
 
-2. Candidates -- every family with the estimates (rounded to 2..6 decimals, since
-   hyperparameters are usually short decimals) -- must reproduce the probes, then pass a full
-   ``check``: lr changes then separate the PyTorch family (lr outside) from Keras (lr inside),
-   and coupled from decoupled weight decay.
+   The probes run in the implementation's dtype (``factory.dtype``, float64 by default); every
+   estimate is *snapped* to the shortest decimal (1..6 digits) within ``snap_tolerance(dtype)``
+   = ``2^12 u`` (float32 ~2.4e-4, float64 ~4.5e-13), so probe noise never reads ``dampening=-1e-08``.
+
+2. Candidates -- every family with the snapped estimates -- must reproduce the probes, then pass
+   the full ``check`` with the same budget as ``check`` itself (``max_examples``, ``max_steps``):
+   lr changes then separate the PyTorch family (lr outside) from Keras (lr inside), and coupled
+   from decoupled weight decay.
+
+3. When nothing matches, the nearest convention is the candidate whose shrunk counterexample
+   departs latest (then by the least): ``Identification.nearest`` names it, with the first
+   departing step and the size of the departure.
 """
 from __future__ import annotations
 
@@ -23,13 +33,27 @@ from itertools import product
 import numpy as np
 
 from optproof.base.validation import MOMENTUM_RANGE, check_int
-from optproof.proofs.conformance.check import check, factory_name
+from optproof.proofs.conformance.check import CheckResult, check, factory_name
+from optproof.proofs.conformance.tolerance import DTYPES, unit_roundoff
 from optproof.proofs.conformance.reference import Reference
 from optproof.proofs.conformance.runner import PROTOCOL, Factory, check_factory
 
-__all__ = ["Match", "Identification", "identify", "ETA"]
+__all__ = ["Match", "Identification", "identify", "ETA", "DECAY_ETA", "probe_lr", "snap_tolerance"]
 
 ETA = 2.0 ** -20
+DECAY_ETA = 2.0 ** -4
+
+
+def probe_lr(dtype) -> float:
+    """The momentum probes' lr: ``ETA`` in float32, ``ETA^2`` in float64 (decay then shifts the
+    estimates by ~``lam * lr``, far inside ``snap_tolerance``)."""
+    return ETA if np.dtype(dtype) == np.float32 else ETA ** 2
+
+
+def snap_tolerance(dtype) -> float:
+    """How far a probe estimate may sit from an exact hyperparameter: ``2^12 u`` of ``dtype``
+    (float32 ~2.4e-4, float64 ~4.5e-13)."""
+    return 2.0 ** 12 * unit_roundoff(dtype)
 
 
 @dataclass(frozen=True)
@@ -59,11 +83,12 @@ class Match:
 
 
 class Identification(list):
-    """The list of ``Match``es, plus the probe estimates (``.estimates``)."""
+    """The list of ``Match``es, plus the snapped probe estimates (``.estimates``) and, when nothing
+    matches, the ``nearest`` convention's failed ``CheckResult`` (``None`` otherwise)."""
 
-    def __init__(self, matches, implementation: str, estimates: dict) -> None:
+    def __init__(self, matches, implementation: str, estimates: dict, nearest: CheckResult | None = None) -> None:
         super().__init__(matches)
-        self.implementation, self.estimates = implementation, estimates
+        self.implementation, self.estimates, self.nearest = implementation, estimates, nearest
 
     @property
     def matches(self) -> list[Match]:
@@ -74,51 +99,67 @@ class Identification(list):
         est = ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.estimates.items())
         head = f"{self.implementation}\n  probe estimates: {est}"
         if not self:
-            return head + "\n  matches no known convention (check it against the closest reference for a counterexample)"
+            return head + "\n  matches no known convention" + self._nearest_text()
         return head + "\n" + "\n".join(f"  matches {m}" for m in self)
 
 
-def _probe(factory: Factory, theta0: float, grads: list[float | None], lr: float = ETA) -> list[float]:
-    """Steps ``theta_t - theta_{t-1}`` of a fresh scalar parameter."""
-    step = factory([np.array([theta0])])
+    def _nearest_text(self) -> str:
+        if self.nearest is None:
+            return ""
+        f, ce = self.nearest.counterexample.failure, self.nearest.counterexample
+        return (f"\n  nearest convention: {self.nearest.reference.name}, departing first at step {f.step} "
+                f"by up to {f.size:.3g} ({f.relative:.0%} of the expected value)\n  minimal difference: {ce.summary}")
+
+
+def _probe(factory: Factory, theta0: float, grads: list[float | None], lr: float, dtype=np.float64) -> list[float]:
+    """Steps ``theta_t - theta_{t-1}`` of a fresh scalar parameter in ``dtype`` (differences in float64)."""
+    step = factory([np.array([theta0], dtype=dtype)])
     thetas = [theta0]
     for g in grads:
-        out = step([None if g is None else np.array([float(g)])], lr)
-        thetas.append(float(np.asarray(out[0]).reshape(-1)[0]))
+        out = step([None if g is None else np.array([float(g)], dtype=dtype)], lr)
+        thetas.append(float(np.asarray(out[0], np.float64).reshape(-1)[0]))
     return list(np.diff(thetas))
 
 
-def _estimate(factory: Factory) -> dict:
-    s1, s2, s3 = _probe(factory, 0.0, [1.0, 0.0, 0.0])
+def _estimate(factory: Factory, dtype=np.float64) -> dict:
+    eta = probe_lr(dtype)
+    s1, s2, s3 = _probe(factory, 0.0, [1.0, 0.0, 0.0], eta, dtype)
     mu = s3 / s2 if s2 else 0.0
-    _, c2 = _probe(factory, 0.0, [1.0, 1.0])
-    (w1,) = _probe(factory, 1.0, [0.0])
-    _, miss = _probe(factory, 0.0, [1.0, None])
-    return {"momentum": float(mu), "first_step": abs(s1) / ETA, "maximize": bool(s1 > 0),
-            "dampening": float(1 + mu - abs(c2) / ETA), "decay_rate": abs(w1) / ETA,
+    _, c2 = _probe(factory, 0.0, [1.0, 1.0], eta, dtype)
+    (w1,) = _probe(factory, 1.0, [0.0], DECAY_ETA, dtype)
+    _, miss = _probe(factory, 0.0, [1.0, None], eta, dtype)
+    tol = snap_tolerance(dtype)
+    return {"momentum": _snap(mu, tol), "first_step": _snap(abs(s1) / eta, tol), "maximize": bool(s1 > 0),
+            "dampening": _snap(1 + mu - abs(c2) / eta, tol), "decay_rate": _snap(abs(w1) / DECAY_ETA, tol),
             "missing": "zero" if miss != 0 else "skip"}
 
 
-def _roundings(x: float, lo: float = 0.0, hi: float = 1.0) -> list[float]:
-    """``x`` rounded to 1..6 decimals, then ``x`` itself: shortest first, inside ``[lo, hi)``."""
-    vals = [round(x, d) for d in range(1, 7)] + [x]
-    return list(dict.fromkeys(v for v in vals if lo <= v < hi))
+def _snap(x: float, tol: float) -> float:
+    """The shortest decimal (0..6 digits) within ``tol * max(1, |x|)`` of ``x``, else ``x``."""
+    for digits in range(7):
+        r = round(float(x), digits)
+        if abs(r - x) <= tol * max(1.0, abs(x)):
+            return r + 0.0  # no -0.0
+    return float(x)
 
 
 def _candidates(est: dict) -> list[Reference]:
     """Every family with the estimated hyperparameters (and their short-decimal roundings)."""
     lo, hi = MOMENTUM_RANGE  # closed: momentum 1 is a candidate too
-    mus = _roundings(est["momentum"], lo, hi + 1e-12) if abs(est["momentum"]) > 1e-9 else [0.0]
-    taus = [0.0] + _roundings(est["dampening"], 1e-9, 1.0 + 1e-12)
+    mus = [est["momentum"]] if lo <= est["momentum"] <= hi else []
+    # the dampening as estimated, and as a first step of 1 - tau would imply (dampened b_1: nearest only)
+    taus = [0.0] + [tau for tau in dict.fromkeys((est["dampening"], _snap(1 - est["first_step"], 1e-12)))
+                    if 0 < tau <= 1]
     miss, maximize = est["missing"], est["maximize"]
     refs = []
     for mu, nesterov in product(mus, (False, True)):
         if nesterov and not mu:
             continue
-        coupled = [0.0] + _roundings(est["decay_rate"] / ((1 + mu) if nesterov else 1.0), 1e-12, np.inf)
-        decoupled = [0.0] + _roundings(est["decay_rate"], 1e-12, np.inf)
+        lam = est["decay_rate"]
+        coupled = [0.0] + ([_snap(lam / (1 + mu), 1e-12) if nesterov else lam] if lam > 0 else [])
+        decoupled = [0.0] + ([lam] if lam > 0 else [])
         refs += [Reference.pytorch(mu, tau, nesterov, lam, maximize, missing=miss)
-                 for lam in coupled for tau in taus if not (nesterov and tau)]
+                 for lam in coupled for tau in taus if not (nesterov and tau) and not (tau and not mu)]
         if not maximize:
             refs += [Reference.optax(mu, nesterov, lam, missing=miss) for lam in coupled]
             refs += [Reference.keras(mu, nesterov, lam, missing=miss) for lam in decoupled]
@@ -127,12 +168,13 @@ def _candidates(est: dict) -> list[Reference]:
     return list(dict.fromkeys(refs))
 
 
-def _fits_probes(observed: dict, ref: Reference) -> bool:
-    """The candidate reproduces the probes (relative 1e-6; float32 code reads ~1e-7)."""
+def _fits_probes(observed: dict, ref: Reference, dtype) -> bool:
+    """The candidate reproduces the (snapped) probes within ``snap_tolerance(dtype)``."""
     sim = _estimate(_reference_factory(ref))
     keys = ("momentum", "first_step", "dampening", "decay_rate")
+    tol = snap_tolerance(dtype)
     return sim["maximize"] == observed["maximize"] and all(
-        abs(sim[k] - observed[k]) <= 1e-5 * max(1.0, abs(sim[k])) for k in keys)
+        abs(sim[k] - observed[k]) <= tol * max(1.0, abs(sim[k])) for k in keys)
 
 
 def _reference_factory(ref: Reference) -> Factory:
@@ -163,8 +205,9 @@ def _simplest_per_kind(refs: list[Reference]) -> list[Reference]:
     return list(kinds.values())
 
 
-def identify(factory: Factory, max_examples: int = 40, seed: int = 0) -> Identification:
-    """The conventions ``factory`` matches (each confirmed by ``check`` with ``max_examples``).
+def identify(factory: Factory, max_examples: int = 200, seed: int = 0, *, max_steps: int = 200) -> Identification:
+    """The conventions ``factory`` matches, each confirmed by ``check`` with the same budget
+    (``max_examples``, ``max_steps``, ``seed``); when none does, ``.nearest`` says how close one comes.
 
     A factory that is not usable (``runner.check_factory``, or a step that fails on the probes)
     raises ``TypeError`` / ``ValueError`` naming the protocol."""
@@ -173,12 +216,29 @@ def identify(factory: Factory, max_examples: int = 40, seed: int = 0) -> Identif
     from optproof.proofs.adapters import as_factory
 
     factory = as_factory(factory)
-    check_factory(factory)
+    dtype = np.dtype(getattr(factory, "dtype", None) or np.float64)
+    dtype = dtype if dtype in DTYPES else np.dtype(np.float64)
+    check_factory(factory, dtype)
     try:
-        est = _estimate(factory)
+        est = _estimate(factory, dtype)
     except Exception as exc:  # noqa: BLE001 - the probes need a step that runs at all
         raise ValueError(f"factory is not usable: identify's probes (one float64 parameter of shape (1,), "
                          f"gradients 1, 0 or None) raised {type(exc).__name__}: {exc} (protocol: {PROTOCOL})") from exc
-    fitting = _simplest_per_kind([r for r in _candidates(est) if _fits_probes(est, r)])
-    matches = [Match(r) for r in fitting if check(factory, r, max_examples, seed).ok]
-    return Identification(matches, factory_name(factory), est)
+    candidates = _candidates(est)
+    fitting = _simplest_per_kind([r for r in candidates if _fits_probes(est, r, dtype)])
+    results = [check(factory, r, max_examples, seed, dtype=dtype, max_steps=max_steps) for r in fitting]
+    matches = [Match(r.reference) for r in results if r.ok]
+    if matches:
+        return Identification(matches, factory_name(factory), est)
+    if not results:  # nothing fits the probes: the nearest among every kind, on a smaller budget
+        results = [check(factory, r, min(max_examples, 50), seed, dtype=dtype, max_steps=max_steps)
+                   for r in candidates]
+    return Identification([], factory_name(factory), est, _nearest(results))
+
+
+def _nearest(results: list[CheckResult]) -> CheckResult | None:
+    """The failed check whose counterexample departs latest, then by the least (relative to the expected value)."""
+    failed = [r for r in results if not r.ok]
+    size = lambda f: f.relative if f.relative == f.relative else np.inf  # noqa: E731 - NaN (no mismatch) last
+    key = lambda r: (-r.counterexample.failure.step, size(r.counterexample.failure))  # noqa: E731
+    return min(failed, key=key) if failed else None

@@ -60,6 +60,8 @@ class Failure:
     param: int
     message: str
     actual: tuple[np.ndarray | None, ...] = ()  # actual params of the failing param per step
+    size: float = float("nan")  # largest |actual - expected| of a mismatch
+    relative: float = float("nan")  # the same over the largest |expected| (over 1 if that is 0)
 
 
 def execute(factory: Factory, ref: Reference, sc: Scenario, dtype, scribble: bool = True) -> Failure | None:
@@ -118,9 +120,10 @@ def _check_values(history, expected: Expected, t: int, dtype) -> Failure | None:
         tol = tolerance(expected.magnitudes[t - 1][i], t, dtype)
         bad = ~(np.abs(actual - exp) <= tol)  # NaN counts as bad
         if bad.any():
-            return Failure("mismatch", t, i,
-                           f"parameter {i} differs by up to {np.nanmax(np.abs(actual - exp)):.3g} "
-                           f"(tolerance {float(np.max(tol[bad])):.3g})", _trail(history, i))
+            size = float(np.max(np.where(np.isnan(actual), np.inf, np.abs(actual - exp))))
+            return Failure("mismatch", t, i, f"parameter {i} differs by up to {size:.3g} "
+                           f"(tolerance {float(np.max(tol[bad])):.3g})", _trail(history, i), size,
+                           size / (float(np.max(np.abs(exp), initial=0.0)) or 1.0))
     return None
 
 
