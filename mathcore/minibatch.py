@@ -10,7 +10,8 @@ experiment is described once and both sides read it:
 - ``Quadratic(H, b, noise_std | noise_cov)`` with ``sampler=None``: the additive-noise recursion of
   ``noise.moments`` with ``C = noise_cov`` or ``σ² I``;
 
-for ``HeavyBall(lr, momentum)`` (``m_t = λ m_{t−1} − η g_t``, ``θ_t = θ_{t−1} + m_t``) and ``SGD(lr)``.
+for ``HeavyBall(lr, momentum)`` (``m_t = λ m_{t−1} − η g_t``, ``θ_t = θ_{t−1} + m_t``), ``SGD(lr)`` and
+``PyTorchSGD`` (``mathcore.pytorch_moments``; its velocity is PyTorch's buffer b).
 The expected full loss is exact because L is quadratic: with ``S_t = Cov θ_t + μ_t μ_tᵀ``,
 
     E[L(θ_t)] = ½ tr(G S_t) − hᵀμ_t + c        (least squares: G = XᵀX/N, h = Xᵀy/N, c = yᵀy/(2N))
@@ -25,7 +26,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from optproof.base.specs import FiniteSum, HeavyBall, LeastSquares, Quadratic, Sampler, check_n
+from optproof.base.specs import FiniteSum, HeavyBall, LeastSquares, PyTorchSGD, Quadratic, Sampler, check_n
 from optproof.base.validation import check_array, check_int
 from optproof.mathcore.minibatch_moments import initial_state, joint_moment_recursion
 from optproof.mathcore.minibatch_noise import _data, _factor
@@ -82,6 +83,25 @@ def _start(name: str, v: Any, d: int) -> np.ndarray:
     return np.zeros(d) if v is None else check_array(name, v, shape=(d,))
 
 
+def _pytorch(problem: Any, optimizer: PyTorchSGD, sampler: Any, n_steps: int, theta0: Any, m0: Any) -> Moments:
+    """``PyTorchSGD``: the time-varying linear recursion of ``mathcore.pytorch_moments`` (velocity = buffer b)."""
+    from optproof.mathcore.pytorch_moments import pytorch_moments
+
+    if m0 is not None:
+        raise ValueError("m0 must be None for a PyTorchSGD (its momentum buffer starts as b_1 = g_1)")
+    if isinstance(problem, LeastSquares):
+        factors = _step_factors(problem, sampler, n_steps)
+        G, h, c = problem.G, problem.h, problem.c
+    elif isinstance(problem, Quadratic):
+        if sampler is not None:
+            raise ValueError("sampler must be None for a Quadratic problem (it has no examples)")
+        factors, G, h, c = None, problem.H, problem.b, 0.0
+    else:
+        raise ValueError(f"problem must be a LeastSquares or Quadratic for the exact moments; got {type(problem).__name__}")
+    mean, cov = pytorch_moments(problem, optimizer, factors, n_steps, _start("theta0", theta0, problem.dim))
+    return _from_joint(mean, cov, G, h, c)
+
+
 def moments(problem: Any, optimizer: HeavyBall, sampler: Sampler | None, n_steps: int,
             theta0: Any = None, m0: Any = None) -> Moments:
     """Exact E[θ_t], Cov[θ_t], E[L(θ_t)] (and the velocity's) for t = 0..``n_steps`` (C3, C5, C9).
@@ -90,8 +110,10 @@ def moments(problem: Any, optimizer: HeavyBall, sampler: Sampler | None, n_steps
     ``Quadratic`` (``sampler=None``); ``optimizer``: ``HeavyBall`` / ``SGD``; θ_0, m_0 deterministic,
     default 0, shape (d,).  The same inputs as ``optproof.sim.simulate``.
     """
+    if isinstance(optimizer, PyTorchSGD):
+        return _pytorch(problem, optimizer, sampler, check_int("n_steps", n_steps, 0), theta0, m0)
     if not isinstance(optimizer, HeavyBall):
-        raise ValueError(f"optimizer must be a HeavyBall (or SGD(lr)); got {type(optimizer).__name__}")
+        raise ValueError(f"optimizer must be a HeavyBall (or SGD(lr)) or a PyTorchSGD; got {type(optimizer).__name__}")
     n_steps = check_int("n_steps", n_steps, 0)
     lr, momentum = optimizer.lr, optimizer.momentum
     if isinstance(problem, LeastSquares):

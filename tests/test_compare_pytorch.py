@@ -50,3 +50,40 @@ def test_pytorch_rejects_bad_options():
         PyTorchSGD(0.1, lr_schedule=("step", {"step_size": 0}))
     with pytest.raises(ValueError, match="m0"):
         simulate(_lsq(), PyTorchSGD(0.1, 0.9), Sampler("fresh", 5), n_traj=2, n_steps=2, every=1, m0=np.ones(3))
+
+
+def test_moment_recursion_is_proven_symbolically():
+    from optproof.mathcore.pytorch_moments_proofs import prove_pytorch_moment_recursion
+
+    pf = prove_pytorch_moment_recursion()
+    assert pf.holds and len(pf.steps) == 20
+
+
+def test_heavy_ball_is_the_pytorch_instance_without_dampening():
+    """PyTorch (μ, τ = 0) is heavy ball with m = −η b: same θ moments up to float64 rounding
+    (the two recursions round differently; 1e-12 is ~10⁴ ulps of the O(1) entries)."""
+    import optproof
+
+    P, S = _lsq(), Sampler("fresh", 6)
+    a = optproof.moments(P, PyTorchSGD(0.05, 0.9), S, 40)
+    b = optproof.moments(P, optproof.HeavyBall(0.05, 0.9), S, 40)
+    np.testing.assert_allclose(a.theta_mean, b.theta_mean, atol=1e-12)
+    np.testing.assert_allclose(a.theta_cov, b.theta_cov, atol=1e-12)
+    np.testing.assert_allclose(-0.05 * a.velocity_mean, b.velocity_mean, atol=1e-12)
+
+
+@pytest.mark.parametrize("i", range(len(OPTIONS)))
+def test_exact_pytorch_moments_match_simulation_for_every_option(i):
+    import optproof
+
+    opt = PyTorchSGD(0.05, lr_schedule=SCHEDULES[i % len(SCHEDULES)], **OPTIONS[i])
+    c = optproof.compare(_lsq(), opt, Sampler("fresh", 6), n_steps=30, n_traj=20000, seed=i)
+    assert c.passed, [r for r in c.rows if r["verdict"] == "fail"]
+
+
+def test_noisy_quadratic_with_pytorch_sgd():
+    import optproof
+
+    Q = optproof.Quadratic(np.array([[2.0, 0.3], [0.3, 1.0]]), b=np.array([1.0, -1.0]), noise_std=0.5)
+    c = optproof.compare(Q, PyTorchSGD(0.1, 0.8, nesterov=True, weight_decay=0.1), None, n_steps=40, n_traj=20000)
+    assert c.passed
