@@ -295,6 +295,12 @@ def prove_plateau_position() -> Proof:
         proof.step(f"({label}) base: theta_0", pos.subs(t, 0), th0)
         proof.step(f"({label}) step: theta_(t+1) - theta_t = m_(t+1) = eta g G(t+1)",
                    pos.subs(t, t + 1) - pos, eta * g * G(t + 1))
+    pts = [(0.1, 0.0, 1.0, 0.0), (0.1, 0.9, 0.5, 1.0), (0.01, 0.999, 2.0, -1.0), (0.2, 1.0, 1.0, 0.5), (1.0, 0.5, 0.1, 0.0)]
+    proof.check("plateau_position(15, ...) at lam = 0, lam -> 1, lam = 1", float_branch_agrees(
+        lambda a, b, c, d: plateau_position(15, a, b, c, d), (eta, lam, g, th0), pts,
+        symbolic=plateau_position(t, eta, lam, g, th0).subs(t, 15)))
+    proof.check("terminal_velocity = eta g/(1 - lam), the increment's limit", float_branch_agrees(
+        terminal_velocity, (eta, lam, g), [p[:3] for p in pts if p[1] < 1], symbolic=eta * g / (1 - lam)))
     return proof
 
 

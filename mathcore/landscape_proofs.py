@@ -6,8 +6,9 @@ import sympy as sp
 
 from optproof.mathcore.batching import batch_variance_factor
 from optproof.mathcore.noise import stationary_variance
+from optproof.mathcore.agreement import float_branch_agrees
 from optproof.mathcore.proof import Proof
-from optproof.mathcore.landscape import T_sym, laplace_correction, quadratic_test_loss, temperature, theta
+from optproof.mathcore.landscape import kramers_rate, laplace_ratio, T_sym, laplace_correction, quadratic_test_loss, temperature, theta
 
 __all__ = [
     "prove_gibbs_stationary",
@@ -76,6 +77,10 @@ def prove_occupancy_ratio() -> Proof:
     dlog = sp.diff(sp.log(sp.sqrt(hs / hf)) - (ff - fs) / T_sym, T_sym)
     proof.step("d log(ratio)/dT = (f_f - f_s)/T^2 > 0 when the flat minimum is higher: hotter (smaller B) "
                "favours the flat minimum", dlog, (ff - fs) / T_sym**2)
+    proof.check("laplace_ratio(h_s, h_f, f_s, f_f, T) is that ratio", float_branch_agrees(
+        laplace_ratio, (hs, hf, fs, ff, T_sym), [(4.0, 1.0, 0.0, 0.1, 0.05), (10.0, 0.5, -0.2, 0.3, 1.0),
+                                                  (1.0, 1.0, 0.0, 0.0, 0.3), (2.0, 8.0, 0.5, -0.5, 0.2)],
+        symbolic=sp.sqrt(hs / hf) * sp.exp(-(ff - fs) / T_sym)))
     return proof
 def prove_kramers() -> Proof:
     """Overdamped Kramers rate from the mean first-passage time in the Laplace approximation."""
@@ -94,7 +99,17 @@ def prove_kramers() -> Proof:
     general = sp.sqrt(hm) / (2 * sp.pi * sp.sqrt(hb)) * (sp.sqrt(g**2 / 4 + hb) - g / 2)
     proof.step("Kramers with friction gamma -> overdamped limit: gamma * k_gamma -> sqrt(h_m h_b)/(2 pi)",
                sp.limit(g * general, g, sp.oo), sp.sqrt(hm * hb) / (2 * sp.pi))
+    arr = sp.exp(-dV / T_sym)
+    proof.check("kramers_rate(h_m, h_b, DeltaV, T) = sqrt(h_m h_b)/(2 pi) e^{-DeltaV/T}", float_branch_agrees(
+        kramers_rate, (hm, hb, dV, T_sym), _KRAMERS_POINTS, symbolic=sp.sqrt(hm * hb) / (2 * sp.pi) * arr))
+    proof.check("kramers_rate with friction gamma (small and large gamma)", float_branch_agrees(
+        lambda a, b, c, d, e: kramers_rate(a, b, c, d, friction=e), (hm, hb, dV, T_sym, g),
+        [p + (gam,) for p in _KRAMERS_POINTS for gam in (0.01, 1.0, 300.0)], symbolic=general * arr))
     return proof
+
+
+#: (h_m, h_b, DeltaV, T): barriers from 1 to 20 temperatures, curvatures 0.1..10.
+_KRAMERS_POINTS = [(1.0, 1.0, 1.0, 1.0), (4.0, 0.25, 2.0, 0.1), (10.0, 0.1, 0.5, 0.05), (0.1, 10.0, 3.0, 0.5)]
 def prove_temperature() -> Proof:
     """T = ησ²/(2(1 − λ)): the η → 0 limit of h·Var θ for heavy ball on a quadratic (``noise``)."""
     eta, lam, h, s2 = sp.symbols("eta lambda h s2", positive=True)

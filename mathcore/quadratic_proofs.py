@@ -9,7 +9,7 @@ import sympy as sp
 from optproof.mathcore.momentum import eta, lam, m0, t, theta0
 from optproof.mathcore.agreement import float_branch_agrees
 from optproof.mathcore.proof import Proof, equal
-from optproof.mathcore.quadratic import lucas_closed_form, _lucas_complex, _lucas_generic, _lucas_repeated, _regime_parameters, _theta_from_lucas, characteristic_polynomial, converges, critical_momentum, discriminant, h, polyak_parameters, rate, transition_matrix, z
+from optproof.mathcore.quadratic import lucas_closed_form, trajectory, trajectory_closed_form, velocity_trajectory, _lucas_complex, _lucas_generic, _lucas_repeated, _regime_parameters, _theta_from_lucas, characteristic_polynomial, converges, critical_momentum, discriminant, h, polyak_parameters, rate, transition_matrix, z
 
 __all__ = [
     "prove_characteristic_polynomial",
@@ -205,7 +205,21 @@ def prove_trajectory_closed_form() -> Proof:
     proof.step("m_t is the second row", (power(t) * x0)[1], S(t + 1) * m0 - S(t) * (eta * h * theta0 + (1 - eta * h) * m0))
     _prove_lucas_regimes(proof, tau)
     _prove_lucas_default_branch(proof)
+    _numeric_trajectories_agree(proof)
     return proof
+
+
+def _numeric_trajectories_agree(proof: Proof, T: int = 7) -> None:
+    """``trajectory`` / ``velocity_trajectory`` (the float evaluation) against the proven SymPy forms at t = T."""
+    start = {theta0: 1, m0: sp.Rational(1, 2)}
+    S_T = lambda n: lucas_closed_form(n)  # noqa: E731
+    theta_T = trajectory_closed_form(None, T).subs(start)
+    m_T = (S_T(T + 1) * m0 - S_T(T) * (eta * h * theta0 + (1 - eta * h) * m0)).subs(start)
+    pts = [p for p in QUADRATIC_POINTS if p[2] > 0]  # lam = 0: phi = acos(tau/0) in the unused branch
+    proof.check(f"trajectory(h, eta, lam, 1, 1/2, {T})[{T}] = theta_{T} of the closed form", float_branch_agrees(
+        lambda a, b, c: trajectory(a, b, c, 1.0, 0.5, T)[T], (h, eta, lam), pts, symbolic=theta_T, atol=1e-9))
+    proof.check(f"velocity_trajectory(h, eta, lam, 1, 1/2, {T})[{T}] = m_{T} of the closed form", float_branch_agrees(
+        lambda a, b, c: velocity_trajectory(a, b, c, 1.0, 0.5, T)[T], (h, eta, lam), pts, symbolic=m_T, atol=1e-9))
 
 
 def _prove_lucas_default_branch(proof: Proof) -> None:

@@ -34,6 +34,7 @@ import sympy as sp
 from optproof.mathcore.batching import batch_loss_variance, batch_variance_factor
 from optproof.mathcore.momentum import eta, lam, t
 from optproof.mathcore.noise import s2
+from optproof.mathcore.agreement import float_branch_agrees
 from optproof.mathcore.proof import Proof
 from optproof.mathcore.sums import geometric_sum, geometric_sum_branches, geometric_sums_numeric
 from optproof.base.validation import check_array, check_int, check_real
@@ -254,6 +255,10 @@ def prove_second_moment() -> Proof:
     sgd = closed(t, 1 + eta * mu, sp.Integer(0))
     proof.step("SGD (lam = 0, z1 = 1 + eta mu, z2 = 0): eta s2 ((1 + eta mu)^{2t} - 1)/(mu (2 + eta mu))",
                sgd, sgd_second_moment())
+    proof.check("second_moment(12, ...) at lam = 0, lam -> 1, lam = 1, small and large eta mu", float_branch_agrees(
+        lambda a, b, c, d: second_moment(12, a, b, c, d), (eta, lam, s2, mu),
+        [(0.1, 0.0, 1.0, 1.0), (0.1, 0.9, 2.0, 1.0), (0.01, 0.999, 1.0, 0.5), (0.05, 1.0, 1.0, 1.0),
+         (0.5, 0.5, 0.3, 2.0), (1e-3, 0.99, 1.0, 1.0)], symbolic=second_moment(t, eta, lam, s2, mu).subs(t, 12)))
     return proof
 
 
