@@ -171,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=_cmd_report)
     cli_conformance.add_subcommands(sub)
     cli_batches.add_subcommands(sub)
+    from optproof.proofs.compare import cli as cli_compare  # noqa: E402 (issue 12)
+    cli_compare.add_subcommands(sub)
     for name in ("check", "identify"):
         sub.choices[name].set_defaults(func=cli_conformance.run)
     return p
