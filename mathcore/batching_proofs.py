@@ -8,7 +8,7 @@ from optproof.mathcore.agreement import float_branch_agrees
 from optproof.mathcore.proof import Proof, equal
 from optproof.mathcore.sums import sums_equal
 from optproof.base.validation import check_choice
-from optproof.mathcore.batching import _ell, _i, _j, unweighted_epoch_bias, drop_last_deviation, batch_gradient_covariance, batch_loss_variance, batch_size, batch_variance_factor, inclusion_probability, n_examples, sigma2, stationary_step_second_moment
+from optproof.mathcore.batching import _ell, _i, _j, epoch_batch_sizes, unweighted_epoch_bias, drop_last_deviation, batch_gradient_covariance, batch_loss_variance, batch_size, batch_variance_factor, inclusion_probability, n_examples, sigma2, stationary_step_second_moment
 
 __all__ = [
     "prove_unbiased",
@@ -130,8 +130,10 @@ def prove_gradient_covariance(replace: bool = False) -> Proof:
     proof = Proof(r"\mathrm{Cov}[\nabla L_B] = c\,\Sigma,\ c = " + sp.latex(c),
                   assumptions="a_i, b_i: centred coordinates p, q of g_i; Sigma_pq = (1/N) sum_i a_i b_i")
     scalar = prove_variance(replace)
-    proof.step("scalar result: Var of a batch mean of any population = c * its variance (prove_variance)",
-               sp.Integer(int(scalar.holds)), 1, verified=scalar.holds)
+    factor = batch_variance_factor(N, B, replace)
+    proof.cite("scalar result: Var of a batch mean of any population = c * its variance (prove_variance; "
+               "batch_variance_factor is this c)", scalar, factor.args[-1][0] if isinstance(factor, sp.Piecewise)
+               else factor, c)
     proof.step("polarization: X Y = ((X + Y)^2 - (X - Y)^2)/4", X * Y, ((X + Y) ** 2 - (X - Y) ** 2) / 4)
     for sign, label in ((1, "+"), (-1, "-")):
         mixed = sp.Sum(chi[_i] * (a[_i] + sign * b[_i]), (_i, 1, N)) / B
@@ -206,8 +208,11 @@ def prove_unweighted_bias() -> Proof:
                   r"\mathrm{Var} = \left(\frac{B-r}{KB}\right)^2 \frac{N-r}{N-1}\frac{\sigma^2}{r}",
                   assumptions="N = qB + r, 0 < r < B, K = q + 1 batches, the last of size r; uniform shuffle")
     epoch = prove_epoch_identity()
-    proof.step("epoch identity (prove_epoch_identity): S_full + r L_last = N L", sp.Integer(int(epoch.holds)), 1,
-               verified=epoch.holds)
+    sizes_ok = all(sum(epoch_batch_sizes(n_, b_)) == n_ and epoch_batch_sizes(n_, b_)[-1] == (n_ - 1) % b_ + 1
+                   for b_ in range(1, 9) for n_ in range(1, 30))
+    proof.step("epoch identity (prove_epoch_identity) applies: epoch_batch_sizes(N, B) sum to N and end with r "
+               "(every N < 30, B < 9), so S_full + r L_last = N L", sp.Integer(int(sizes_ok)), 1,
+               verified=epoch.holds and sizes_ok)
     s_full_value = N * L - r * L_last
     means = sp.Sum(S[k] / B, (k, 1, q))
     proof.step("full batches have size B: sum_{k<=q} L_k = S_full / B", means, sp.Sum(S[k], (k, 1, q)) / B,

@@ -7,7 +7,7 @@ from typing import Any
 
 import sympy as sp
 
-from optproof.mathcore.batching import batch_size, batch_variance_factor, n_examples
+from optproof.mathcore.batching import batch_gradient_covariance, batch_size, batch_variance_factor, n_examples
 from optproof.mathcore.batching_proofs import _centring_steps, prove_gradient_covariance, prove_unbiased
 from optproof.mathcore.minibatch_noise import within_epoch_batch_covariance
 from optproof.mathcore.minibatch_stationary import _v0, stationary_variance_1d
@@ -81,6 +81,16 @@ def _outer_expectation(expr: Any, z: sp.MatrixSymbol, mean: Any, second: Any) ->
 
 
 # =========================================================================== proofs
+def _cite_covariance(proof: Proof, why: str, lemma: Proof, N, B, replace: bool, c=None) -> None:
+    """Cite ``prove_gradient_covariance`` at this instance: ``batch_gradient_covariance(N, B, Σ)`` is ``c Σ``
+    entrywise (``c`` the factor used here, by default ``batch_variance_factor``)."""
+    Sig = sp.Matrix(2, 2, sp.symbols("Sigma_11 Sigma_12 Sigma_12 Sigma_22", real=True))
+    c = batch_variance_factor(N, B, replace) if c is None else c
+    got = batch_gradient_covariance(N, B, Sig, replace)
+    generic = lambda e: sp.sympify(e).replace(lambda x: isinstance(x, sp.Piecewise), lambda x: x.args[-1][0])  # N >= 2
+    proof.cite(why, lemma, sp.Tuple(*got.applyfunc(generic)), sp.Tuple(*(generic(c) * Sig)))
+
+
 def prove_multiplicative_noise(replace: bool = False) -> Proof:
     """``Cov[∇L_B(θ)] = c Σ(θ)`` with ``Σ`` quadratic in ``θ̃``; ``E[Σ(θ)]`` through ``S̃`` (C3, C5)."""
     check_choice("replace", replace, (False, True))
@@ -96,8 +106,8 @@ def prove_multiplicative_noise(replace: bool = False) -> Proof:
                   assumptions="least squares, r_i = x_i^T theta - y_i = xtilde_i^T thetatilde; " +
                   ("B i.i.d. indices" if replace else "uniform B-subset"))
     base = prove_gradient_covariance(replace)
-    proof.step("Cov of a batch mean of the vectors g_i(theta) is c Sigma(theta) (prove_gradient_covariance)",
-               sp.Integer(int(base.holds)), 1, verified=base.holds)
+    _cite_covariance(proof, "Cov of a batch mean of the vectors g_i(theta) is c Sigma(theta) "
+                            "(prove_gradient_covariance)", base, N, batch_size, replace)
     mean_a, mean_b = sp.symbols("abar bbar", real=True)
     means = {sp.Sum(a[i], (i, 1, N)): N * mean_a, sp.Sum(bb[i], (i, 1, N)): N * mean_b}
     centred = sp.Sum((a[i] - mean_a) * (bb[i] - mean_b), (i, 1, N)) / N
@@ -296,8 +306,8 @@ def prove_within_epoch_covariance() -> Proof:
     proof.step("within_epoch_batch_covariance agrees", within_epoch_batch_covariance(N, B, s_pq), -s_pq / (N - 1))
     base = prove_gradient_covariance(False)
     c = (N - B) / ((N - 1) * B)
-    proof.step("each batch alone: Var = c Sigma (prove_gradient_covariance, uniform B-subset)",
-               sp.Integer(int(base.holds)), 1, verified=base.holds)
+    _cite_covariance(proof, "each batch alone: Var = c Sigma (prove_gradient_covariance, uniform B-subset)",
+                     base, N, B, False, c)
     epoch_var = (K * c + K * (K - 1) * (-1 / (N - 1))).subs(N, K * B)
     proof.step("B | N, K = N/B batches: Var[sum_k grad L_{B_k}] = K c Sigma - K(K-1) Sigma/(N-1) = 0",
                epoch_var, 0)

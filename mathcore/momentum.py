@@ -123,8 +123,9 @@ def prove_position_closed_form() -> Proof:
                   assumptions="theta_t = theta_{t-1} + m_t, m_t from prove_velocity_closed_form; "
                               "G(n) = sum_{j<n} lam^j (prove_geometric_sum)")
     geo = prove_geometric_sum()
-    proof.step("geometric sum G(n) = sum_{j<n} lam^j with both branches (prove_geometric_sum)",
-               sp.Integer(int(geo.holds)), 1, verified=geo.holds)
+    jj = sp.Symbol("j", integer=True, nonnegative=True)
+    proof.cite("geometric sum G(n) = sum_{j<n} lam^j with both branches (prove_geometric_sum at x = lam)", geo,
+               geometric_sum(lam, t), sp.Sum(lam**jj, (jj, 0, t - 1)).doit())
     n = sp.Symbol("n", integer=True, nonnegative=True)
     for label, decay, G in _branches():
         proof.step(f"G(n+1) = 1 + lam G(n) ({label})", G(n + 1), 1 + decay * G(n))
@@ -163,7 +164,8 @@ def prove_constant_gradient() -> Proof:
     proof.step("reindex j = t - k: sum_{k=1}^t lam^(t-k) = sum_{j=0}^{t-1} lam^j", reindexed,
                sp.Sum(lam**j, (j, 0, t - 1)), verified=reindexed == sp.Sum(lam**j, (j, 0, t - 1)))
     geo = prove_geometric_sum()
-    proof.step("= G(t) (prove_geometric_sum)", sp.Integer(int(geo.holds)), 1, verified=geo.holds)
+    proof.cite("= G(t) (prove_geometric_sum at x = lam, n = t)", geo, geometric_sum(lam, t),
+               sp.Sum(lam**j, (j, 0, t - 1)).doit())
     m_gen = lam**t * m0 - eta * gc * (1 - lam**t) / (1 - lam)
     m_one = m0 - eta * gc * t
     for label, decay, expr in (("lam != 1", lam, m_gen), ("lam = 1", sp.Integer(1), m_one)):
