@@ -87,6 +87,18 @@ class Comparison:
             return NO_CLOSED_FORM
         return "pass" if self.passed else "fail"
 
+    def against(self, exact: dict[str, np.ndarray]) -> "Comparison":
+        """The same simulation judged against other theory values ``exact`` (same keys and shapes):
+        e.g. a perturbed theory, to measure what the table would flag (issue 12, item 6)."""
+        shapes = {q: np.shape(v) for q, v in self.estimate.items()}
+        if not isinstance(exact, dict) or {q: np.shape(exact.get(q)) for q in QUANTITIES} != shapes:
+            raise ValueError(f"exact must be a dict with keys {QUANTITIES} of shapes {shapes}")
+        exact = {q: np.asarray(exact[q], dtype=float) for q in QUANTITIES}
+        per_step = len(self.rows) // len(self.steps)  # rows are grouped by step
+        counts = [self.rows[k * per_step]["n"] for k in range(len(self.steps))]
+        rows = _rows(self.steps, exact, self.estimate, self.se, counts, self.alpha, self.settings["dim"])
+        return Comparison(self.steps, exact, self.estimate, self.se, rows, self.alpha, self.settings, self.series)
+
     def document(self) -> dict:
         """The JSON-serialisable record (full precision)."""
         from optproof.proofs.report import _jsonable
@@ -135,7 +147,14 @@ def _row(name, q, idx, step, exact, est, se, n, alpha) -> dict:
     c = stats.compare(f"{name} at t={step}", est, se, exact, n, alpha)
     det = c.detectable_relative_error
     return {**row, "exact": exact, "z": c.z, "verdict": "pass" if c.passed else "fail",
-            "detectable_relative_error": None if math.isnan(det) else det, "ci": list(c.ci)}
+            "detectable_relative_error": None if math.isnan(det) else det, "ci": list(c.ci),
+            "flags_2pct_error": c.flags_relative_error(0.02) if exact != 0.0 else None}
+
+
+def _rows(steps, exact, estimate, se, count, alpha, d) -> list[dict]:
+    return [_row(name, q, idx, step, None if exact is None else float(exact[q][k][idx]),
+                 float(estimate[q][k][idx]), float(se[q][k][idx]), int(count[k]), alpha)
+            for k, step in enumerate(steps) for q, idx, name in _labels(d)]
 
 
 def compare(problem: Any, optimizer: Any, sampler: Sampler | None, *, n_steps: int, n_traj: int,
@@ -165,11 +184,8 @@ def compare(problem: Any, optimizer: Any, sampler: Sampler | None, *, n_steps: i
           "loss_mean": np.sqrt(res.var["full_loss"][rec] / res.count["full_loss"][rec])}
     exact = None if theory is None else {"theta_mean": theory.theta_mean[steps], "theta_cov": theory.theta_cov[steps],
                                          "loss_mean": theory.loss_mean[steps]}
-    labels = _labels(problem.dim)
-    alpha = stats.SUITE_ALPHA / (len(labels) * len(steps))
-    rows = [_row(name, q, idx, step, None if exact is None else float(exact[q][k][idx]),
-                 float(estimate[q][k][idx]), float(se[q][k][idx]), int(count[k]), alpha)
-            for k, step in enumerate(steps) for q, idx, name in labels]
+    alpha = stats.SUITE_ALPHA / (len(_labels(problem.dim)) * len(steps))
+    rows = _rows(steps, exact, estimate, se, count, alpha, problem.dim)
     settings = {"problem": type(problem).__name__, "dim": problem.dim, "n": getattr(problem, "n", None),
                 "optimizer": repr(optimizer), "sampler": repr(sampler), "n_steps": n_steps, "n_traj": n_traj,
                 "seed": seed, "diverged": res.n_diverged, "simulation": res.summary()}
