@@ -66,12 +66,18 @@ def as_factory(obj: Any, ref=None):
     return torch(obj, **hyper)
 
 
-def torch(optim_cls, *, dtype=np.float64, roundtrip: bool = False, **hyperparameters):
+def torch(optim_cls, *, dtype=np.float64, roundtrip: bool = False, grad_scaler: bool = False, **hyperparameters):
     """Factory for any ``torch.optim`` class: ``adapters.torch(torch.optim.SGD, momentum=0.9)``.
 
     Gradients are handed to torch without a copy (``torch.from_numpy``), so an optimizer that
     writes into ``p.grad`` is caught.  ``roundtrip=True`` rebuilds the optimizer from a deep copy
     of its ``state_dict()`` after every step.  ``foreach=``/``fused=`` pass through to torch.
+
+    ``grad_scaler=True`` drives every step through a real ``torch.amp.GradScaler("cpu")`` as mixed
+    precision training does: ``p.grad = scaler.scale(g)`` (times a power of two, exact), then
+    ``scaler.step(opt)`` (which unscales, or hands ``grad_scale``/``found_inf`` to the fused and
+    foreach kernels) and ``scaler.update()``; the factory then has ``skips_overflow = True``, so
+    ``check`` adds steps with inf/NaN gradients, which must leave everything unchanged.
     """
     import torch as _t
 
@@ -82,23 +88,27 @@ def torch(optim_cls, *, dtype=np.float64, roundtrip: bool = False, **hyperparame
         raise ValueError("lr must not be given: the checker injects it at every step")
     if hyperparameters.get("foreach") and hyperparameters.get("fused"):
         raise ValueError("foreach and fused exclude each other (torch runs one code path); got both True")
+    check_choice("grad_scaler", grad_scaler, (False, True))
     check_options(optim_cls, hyperparameters, _describe(optim_cls, {}).removesuffix("()"))
 
     def factory(params: list[np.ndarray]):
-        return _TorchStep(optim_cls, params, dtype, roundtrip, hyperparameters)
+        return _TorchStep(optim_cls, params, dtype, roundtrip, hyperparameters, grad_scaler)
 
-    factory.name = _describe(optim_cls, hyperparameters) + (" [state_dict round trip]" if roundtrip else "")
+    factory.name = (_describe(optim_cls, hyperparameters) + (" [state_dict round trip]" if roundtrip else "")
+                    + (" [GradScaler]" if grad_scaler else ""))
     factory.dtype = dtype
+    factory.skips_overflow = grad_scaler
     return factory
 
 
 class _TorchStep:
-    def __init__(self, optim_cls, params, dtype, roundtrip: bool, hyper: dict) -> None:
+    def __init__(self, optim_cls, params, dtype, roundtrip: bool, hyper: dict, grad_scaler: bool = False) -> None:
         import torch as _t
 
         self.cls, self.hyper, self.roundtrip, self.dtype = optim_cls, hyper, roundtrip, dtype
         self.tensors = [_t.nn.Parameter(_t.from_numpy(np.array(p, dtype=dtype, copy=True))) for p in params]
         self.opt = optim_cls(self.tensors, lr=1.0, **hyper)
+        self.scaler = _t.amp.GradScaler("cpu") if grad_scaler else None
 
     def __call__(self, grads: list[np.ndarray | None], lr: float) -> list[np.ndarray]:
         import torch as _t
@@ -107,7 +117,14 @@ class _TorchStep:
             group["lr"] = lr
         for p, g in zip(self.tensors, grads):
             p.grad = None if g is None else _t.from_numpy(g if g.dtype == self.dtype else g.astype(self.dtype))
-        self.opt.step()
+            if self.scaler is not None and p.grad is not None:
+                p.grad = self.scaler.scale(p.grad)
+        if self.scaler is None or all(g is None for g in grads):  # GradScaler refuses a step with no
+            self.opt.step()                                         # gradient ("No inf checks were recorded")
+        else:
+            self.scaler.scale(_t.zeros((), dtype=self.tensors[0].dtype))  # "the loss": starts the scale
+            self.scaler.step(self.opt)
+            self.scaler.update()
         if self.roundtrip:
             saved = copy.deepcopy(self.opt.state_dict())
             self.opt = self.cls(self.tensors, lr=lr, **self.hyper)

@@ -46,6 +46,8 @@ def add_subcommands(subparsers) -> None:
         if name == "check":
             p.add_argument("--reference", choices=("auto", "pytorch", "keras", "optax", "ema"), default="auto")
             p.add_argument("--roundtrip", action="store_true", help="torch: state_dict round trip every step")
+            p.add_argument("--grad-scaler", dest="grad_scaler", action="store_true",
+                           help="torch: drive every step through torch.amp.GradScaler('cpu'); adds inf/NaN steps")
         p.set_defaults(conformance_command=name)
 
 
@@ -91,7 +93,8 @@ def _check_flags(args, kind: str) -> None:
     check_int("--max-steps", args.max_steps, 1, MAX_STEPS)
     if args.momentum is not None:
         check_momentum(args.momentum, "--momentum")
-    torch_only = [f"--{k}" for k in ("foreach", "fused", "roundtrip") if getattr(args, k, None)]
+    torch_only = [f"--{k.replace('_', '-')}" for k in ("foreach", "fused", "roundtrip", "grad_scaler")
+                  if getattr(args, k, None)]
     if torch_only and kind != "torch":
         raise ValueError(f"{', '.join(torch_only)} {'applies' if len(torch_only) == 1 else 'apply'} only to "
                          f"torch.optim classes; {args.target} is a {kind} target")
@@ -112,7 +115,7 @@ def build_factory(args) -> tuple[object, str]:
     if kind == "torch":
         extra = {k: True for k in ("foreach", "fused") if getattr(args, k)}
         return adapters.torch(obj, dtype=args.dtype or "float64", roundtrip=getattr(args, "roundtrip", False),
-                              **hyper, **extra), kind
+                              grad_scaler=getattr(args, "grad_scaler", False), **hyper, **extra), kind
     if kind == "optax":
         return adapters.optax(obj, dtype=args.dtype, **hyper), kind
     if not callable(obj):

@@ -26,7 +26,7 @@ from hypothesis.extra import numpy as hnp
 
 from optproof.base.validation import check_int
 
-__all__ = ["Scenario", "SCALES", "LEARNING_RATES", "SHAPES", "arrays", "parameter_lists",
+__all__ = ["Scenario", "OVERFLOWS", "SCALES", "LEARNING_RATES", "SHAPES", "arrays", "parameter_lists",
            "lr_schedules", "gradient_streams", "scenarios"]
 
 #: magnitudes of whole arrays; the first is what shrinking goes to.  Chosen so that no product
@@ -136,18 +136,42 @@ def _gradient_streams(draw, shapes, n_steps: int, dtype, allow_missing: bool) ->
 
 
 def scenarios(dtype=np.float64, max_steps: int = 8, max_params: int = 3,
-              allow_missing: bool = True, long_steps: int = 0) -> st.SearchStrategy[Scenario]:
+              allow_missing: bool = True, long_steps: int = 0, overflow: bool = False) -> st.SearchStrategy[Scenario]:
     """A whole conformance run: parameters, lr schedule and gradient stream.
 
     ``long_steps > max_steps`` adds long runs of up to ``long_steps`` steps (0: short runs only).
+    ``overflow=True``: in short runs up to 2 steps carry an inf, -inf or NaN in one gradient
+    element (the steps mixed-precision training skips).
     """
     _check_flag("allow_missing", allow_missing)
+    _check_flag("overflow", overflow)
     dtype = _float_dtype(dtype)
     short = _scenarios(dtype, check_int("max_steps", max_steps, 1), check_int("max_params", max_params, 1),
                        allow_missing)
+    if overflow:
+        short = _with_overflow(short)
     if check_int("long_steps", long_steps, 0) <= max_steps:
         return short
     return st.one_of(short, _long_scenarios(dtype, max_steps + 1, long_steps, min(max_params, 2), allow_missing))
+
+
+OVERFLOWS = (np.inf, -np.inf, np.nan)
+
+
+@st.composite
+def _with_overflow(draw, base) -> Scenario:
+    """``base`` with an inf/-inf/NaN written into one element of a gradient at up to 2 drawn steps."""
+    sc = draw(base)
+    grads = [list(row) for row in sc.grads]
+    at = st.one_of(st.just(0), st.integers(0, sc.n_steps - 1))  # a skipped *first* step is a case of its own
+    for t in sorted(set(draw(st.lists(at, max_size=2)))):
+        present = [i for i, g in enumerate(grads[t]) if g is not None and g.size]
+        if present:
+            i = draw(st.sampled_from(present))
+            g = grads[t][i].copy()
+            g.reshape(-1)[draw(st.integers(0, g.size - 1))] = draw(st.sampled_from(OVERFLOWS))
+            grads[t][i] = g
+    return Scenario(sc.params, sc.lrs, tuple(tuple(row) for row in grads))
 
 
 @st.composite

@@ -1,6 +1,7 @@
 """torch.optim.SGD against Reference.pytorch: every knob combination and code path.
 
-Real findings (torch 2.13.0, CPU), confirmed by hand below and pinned as expected failures:
+Real findings (torch 2.13.0, CPU), confirmed by hand below and pinned as expected failures
+(docs/conformance.md has a maintainer-ready paragraph for each):
 
 1. ``fused=True`` with momentum raises ``TypeError: expected Tensor as element 1 in argument 2,
    but got NoneType`` when a parameter receives its first gradient after another parameter's
@@ -8,6 +9,10 @@ Real findings (torch 2.13.0, CPU), confirmed by hand below and pinned as expecte
 2. ``foreach=True, nesterov=True`` (without maximize and weight decay) writes ``g + mu b`` into
    the caller's ``p.grad`` (``torch._foreach_add_(device_grads, bufs)`` on the grads themselves);
    the parameters are right, the gradient the user holds is not.
+3. ``fused=True`` with momentum under ``torch.amp.GradScaler``: when the first step is skipped
+   (inf/NaN gradient, ``found_inf``), ``_fused_sgd`` has already allocated the buffers with
+   ``torch.empty_like`` and stored them; the next step treats that uninitialised memory as the
+   momentum history (``b = mu * garbage + (1 - tau) g`` instead of ``b = g``).
 """
 from __future__ import annotations
 
@@ -147,3 +152,53 @@ def test_flat_vector_keeps_state_under_the_first_parameter_before_its_gradient()
     b.grad = torch.ones(1)
     opt.step()
     assert opt.state[a] and torch.equal(a, torch.zeros(2)) and b.item() == pytest.approx(-0.1)
+
+
+# ---------------------------------------------------------------- mixed precision (issue 11, item 1)
+AMP = [dict(momentum=0.0), dict(momentum=0.9), dict(momentum=0.9, dampening=0.5, weight_decay=0.1),
+       dict(momentum=0.9, nesterov=True, weight_decay=0.1)]
+
+
+def _fused_skipped_first_step_bug(kw, path):
+    return path == "fused" and kw["momentum"] != 0
+
+
+@pytest.mark.parametrize("path", list(PATHS))
+@pytest.mark.parametrize("kw", AMP, ids=lambda kw: ",".join(f"{k}={v}" for k, v in kw.items()))
+def test_torch_sgd_under_grad_scaler(kw, path):
+    """Every step through torch.amp.GradScaler('cpu'); scenarios include inf/NaN steps, which must change nothing."""
+    if _fused_skipped_first_step_bug(kw, path):
+        pytest.skip("finding 3 (pinned below as a strict xfail)")
+    factory = adapters.torch(torch.optim.SGD, grad_scaler=True, **kw, **PATHS[path])
+    assert factory.skips_overflow
+    result = check(factory, Reference.pytorch(**kw), N, allow_missing=path != "fused")  # finding 1 aside
+    assert result.ok, str(result)
+
+
+def test_grad_scaler_scenarios_do_contain_overflow_steps():
+    from optproof.proofs import faulty
+
+    entry = faulty.CORRECT[0]  # a NumPy SGD that does not skip: inf/NaN steps must be what catches it
+    ce = check(entry.factory, entry.reference, N, overflow=True).counterexample
+    assert "inf/NaN gradient" in ce.table() and "a step mixed precision must skip" in ce.summary
+
+
+@pytest.mark.xfail(strict=True, reason="torch 2.13 finding 3: fused SGD + GradScaler, skipped first step "
+                                       "leaves an uninitialised buffer that later steps treat as history")
+def test_fused_sgd_grad_scaler_skipped_first_step():
+    kw = dict(momentum=0.9, dampening=0.5)
+    result = check(adapters.torch(torch.optim.SGD, fused=True, grad_scaler=True, **kw), Reference.pytorch(**kw), N,
+                   allow_missing=False)
+    assert result.ok, str(result)
+
+
+@pytest.mark.xfail(strict=True, reason="torch 2.13 finding 3, by hand")
+def test_fused_sgd_grad_scaler_skipped_first_step_by_hand():
+    p = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+    opt = torch.optim.SGD([p], lr=0.1, momentum=0.9, dampening=0.5, fused=True)
+    scaler = torch.amp.GradScaler("cpu")
+    for g in (float("inf"), 1.0):
+        p.grad = scaler.scale(torch.tensor([g], dtype=torch.float64))
+        scaler.step(opt)  # step 1 is skipped (found_inf) -- but the fused path already made a torch.empty_like buffer
+        scaler.update()
+    assert opt.state[p]["momentum_buffer"].item() == 1.0  # b = g at the first real step; torch: 0.9*garbage + 0.5

@@ -17,14 +17,14 @@ from pathlib import Path
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, configuration, find, settings
-from hypothesis.errors import NoSuchExample, Unsatisfiable
+from hypothesis.errors import Flaky, NoSuchExample, Unsatisfiable
 
 from optproof.base.validation import check_choice, check_int
 from optproof.proofs.conformance.explain import describe, reduce
 from optproof.proofs.conformance.reference import Reference
 from optproof.proofs.conformance.report import Counterexample
 from optproof.proofs.conformance.tolerance import DTYPES
-from optproof.proofs.conformance.runner import Factory, check_factory, execute
+from optproof.proofs.conformance.runner import Factory, Failure, check_factory, execute
 from optproof.proofs.strategies import scenarios
 
 __all__ = ["CheckResult", "check", "assert_conforms", "factory_name", "hypothesis_home", "SHORT_STEPS", "MAX_STEPS"]
@@ -90,7 +90,8 @@ def _settings(max_examples: int) -> settings:
 
 
 def check(factory: Factory, ref: Reference, max_examples: int = 200, seed: int = 0, *,
-          dtype=None, max_steps: int = 200, allow_missing: bool = True, scribble: bool = True) -> CheckResult:
+          dtype=None, max_steps: int = 200, allow_missing: bool = True, scribble: bool = True,
+          overflow: bool | None = None) -> CheckResult:
     """Search up to ``max_examples`` scenarios for a disagreement between ``factory`` and ``ref``.
 
     A factory that is not usable at all (``runner.check_factory``) raises ``TypeError`` /
@@ -100,13 +101,16 @@ def check(factory: Factory, ref: Reference, max_examples: int = 200, seed: int =
     ``dtype`` defaults to ``factory.dtype`` (adapters set it) or float64.  ``allow_missing=False``
     never passes ``None`` gradients; ``max_steps`` is the longest run: short runs have up to
     ``SHORT_STEPS`` steps, long runs of low-dimensional parameters up to ``max_steps`` (default 200,
-    so a bug that first shows at step 10 or 50 is found); ``scribble=False`` does not overwrite gradients after a step.
+    so a bug that first shows at step 10 or 50 is found); ``overflow=True`` adds steps with inf/NaN
+    gradients, which the reference skips (default: ``factory.skips_overflow``, which
+    ``adapters.torch(..., grad_scaler=True)`` sets); ``scribble=False`` does not overwrite gradients after a step.
     """
     check_int("max_examples", max_examples, 1)
     check_int("seed", seed, 0)
     check_int("max_steps", max_steps, 1, MAX_STEPS)
     check_choice("allow_missing", allow_missing, (False, True))
     check_choice("scribble", scribble, (False, True))
+    check_choice("overflow", overflow, (None, False, True))
     if not isinstance(ref, Reference):
         raise TypeError(f"ref must be a proofs.conformance.Reference; got {type(ref).__name__}")
     from optproof.proofs.adapters import as_factory  # a torch.optim class is wrapped (torch imported already)
@@ -115,8 +119,17 @@ def check(factory: Factory, ref: Reference, max_examples: int = 200, seed: int =
     dtype = check_choice("dtype", np.dtype(dtype or getattr(factory, "dtype", np.float64)), DTYPES)
     check_factory(factory, dtype)
     short = min(max_steps, SHORT_STEPS)
-    strategy = scenarios(dtype, short, allow_missing=allow_missing, long_steps=max_steps if max_steps > short else 0)
-    fails = lambda sc: execute(factory, ref, sc, dtype, scribble) is not None  # noqa: E731
+    overflow = bool(getattr(factory, "skips_overflow", False)) if overflow is None else overflow
+    strategy = scenarios(dtype, short, allow_missing=allow_missing, long_steps=max_steps if max_steps > short else 0,
+                         overflow=overflow)
+    failing: list = []  # every failing scenario, for a flaky (non-deterministic) implementation
+
+    def fails(sc) -> bool:
+        bad = execute(factory, ref, sc, dtype, scribble) is not None
+        if bad:
+            failing.append(sc)
+        return bad
+
     base = dict(implementation=factory_name(factory), reference=ref, dtype=dtype.name,
                 max_examples=max_examples, seed=seed)
     try:
@@ -124,6 +137,8 @@ def check(factory: Factory, ref: Reference, max_examples: int = 200, seed: int =
             sc = find(strategy, fails, settings=_settings(max_examples), random=random.Random(seed))
     except (NoSuchExample, Unsatisfiable):
         return CheckResult(True, **base)
+    except Flaky:  # failed, then passed on the same inputs: report the last failing scenario as such
+        sc = failing[-1]
     return CheckResult(False, counterexample=_minimal(factory, ref, sc, dtype, scribble), **base)
 
 
@@ -133,10 +148,16 @@ def _minimal(factory: Factory, ref: Reference, sc, dtype, scribble: bool) -> Cou
         found = execute(factory, ref, trial, dtype, scribble)
         return found and found.kind
 
-    kind = execute(factory, ref, sc, dtype, scribble).kind
-    sc = reduce(sc, kind_of, kind)
-    failure = execute(factory, ref, sc, dtype, scribble)
-    return Counterexample(sc, failure, ref, describe(sc, kind_of, failure.kind, failure.step))
+    first = execute(factory, ref, sc, dtype, scribble)
+    if first is None:  # failed during the search, passes now: the implementation is not deterministic
+        return Counterexample(sc, Failure("nondeterministic", sc.n_steps, 0, "this scenario failed once and passed when run "
+                                          "again: the implementation's results vary between runs (uninitialised "
+                                          "memory? a race?)"), ref, "the same inputs give different results")
+    reduced = reduce(sc, kind_of, first.kind)
+    failure = execute(factory, ref, reduced, dtype, scribble)
+    if failure is None:
+        reduced, failure = sc, first
+    return Counterexample(reduced, failure, ref, describe(reduced, kind_of, failure.kind, failure.step))
 
 
 def assert_conforms(factory: Factory, ref: Reference, max_examples: int = 200, seed: int = 0, **options) -> None:

@@ -85,7 +85,13 @@ class Reference:
 
     def run(self, params: list[np.ndarray], lrs: list[float],
             grads: list[list[np.ndarray | None]]) -> Expected:
-        """Run the convention in float64 on the scenario (inputs taken exactly as given)."""
+        """Run the convention in float64 on the scenario (inputs taken exactly as given).
+
+        A *skipped step* -- any gradient of the step holds inf or NaN, as mixed-precision training
+        (``torch.amp.GradScaler``, ``optax.apply_if_finite``) skips an overflowing step -- leaves
+        every parameter and every piece of state exactly unchanged; a skipped first step creates no
+        buffer.  (Scenarios contain such steps only when ``check(..., overflow=True)``.)
+        """
         conv = self.convention
         theta = [np.asarray(p, np.float64).copy() for p in params]
         state = [init_state(conv, p) for p in theta]
@@ -93,7 +99,8 @@ class Reference:
         mstate = [init_state(conv, p) for p in theta]
         out = Expected([], [], [])
         for lr, row in zip(lrs, grads):
-            for i, g in enumerate(row):
+            skipped = any(g is not None and not np.all(np.isfinite(g)) for g in row)
+            for i, g in enumerate(() if skipped else row):
                 if g is None and self.missing == "skip":
                     continue
                 g = np.zeros_like(theta[i]) if g is None else np.asarray(g, np.float64)
