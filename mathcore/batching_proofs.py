@@ -280,6 +280,9 @@ def prove_stationary_point_moves(replace: bool = False) -> Proof:
                cov, batch_gradient_covariance(N, B, Sig, replace)[0, 0], c * Sig[0, 0])
     proof.step("E||Delta||^2 = eta^2 (||E nabla L_B||^2 + tr Cov) = eta^2 c tr Sigma",
                lr**2 * (0 + c * tr), stationary_step_second_moment(N, B, lr, tr, replace))
+    proof.check("stationary_step_second_moment for integer N, B", float_branch_agrees(
+        lambda n_, b_: stationary_step_second_moment(n_, b_, 0.1, 2.0, replace), (N, B), _SIZE_POINTS, numeric=int,
+        symbolic=stationary_step_second_moment(N, B, lr, tr, replace).subs({lr: sp.Rational(1, 10), tr: 2})))
     proof.step("full batch (B = N, without replacement): c = 0, so GD does not move",
                c.subs(B, N) if not replace else sp.Integer(0), 0)
     return proof

@@ -132,6 +132,8 @@ def prove_critical_damping() -> Proof:
     proof.step("critical_momentum(h, eta) = (1 - sqrt(eta h))^2", critical_momentum(h, eta).subs(h, a**2 / eta), (1 - a) ** 2)
     proof.step("|root|^2 = lam (rate sqrt(lam) from both sides of the boundary)", (1 - a) ** 2, lam.subs(at))
     proof.step("the repeated root is tau/2", (1 + lam - eta * h).subs(at) / 2, 1 - a)
+    proof.check("critical_momentum at eta h -> 0, eta h = 1, eta h -> 4", float_branch_agrees(
+        critical_momentum, (h, eta), [(1.0, 1e-4), (1.0, 0.25), (2.0, 0.5), (1.0, 1.0), (1.0, 3.9), (0.5, 2.0)]))
     return proof
 def _polyak_symbols() -> tuple[sp.Symbol, sp.Symbol, dict]:
     a, c = sp.symbols("a c", positive=True)  # a = √μ, c = √L
@@ -160,6 +162,12 @@ def prove_polyak() -> Proof:
     proof.step("at h = L the repeated root is -q: |root| = q", (1 + par["momentum"] - par["lr"] * c**2) / 2, -q)
     proof.step("converges: 2(1 + q^2) - eta L = (1 - q)^2 > 0 (and q < 1)",
                2 * (1 + q**2) - par["lr"] * c**2, (1 - q) ** 2)
+    mu_s, L_s = sp.symbols("mu L", positive=True)
+    for i, name in enumerate(("lr", "momentum", "rate")):
+        proof.check(f"polyak_parameters(mu, L)[{i}] ({name}) at kappa = 1, 10, 1e4", float_branch_agrees(
+            lambda m_, l_, i=i: polyak_parameters(m_, l_)[i], (mu_s, L_s), [(1.0, 1.0), (0.1, 1.0), (1e-4, 1.0),
+                                                                            (2.0, 7.0)],
+            symbolic=polyak_parameters(mu_s, L_s)[i]))
     return proof
 def prove_polyak_optimal() -> Proof:
     """No ``(η, λ)`` has worst-case rate ``r < q`` on ``{μ, L}``.

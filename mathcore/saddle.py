@@ -288,4 +288,11 @@ def prove_escape_law() -> Proof:
     want = N / (2 * B * (N - B) * sp.log(1 + eta * mu))
     proof.step("SGD: d tau / dB = N/(2B(N - B) log(1 + eta mu)) > 0: larger batches escape later, never at B = N",
                d, want)
+    proof.step("escape_time_leading(r, eta, 0, c sigma^2, mu) is this tau_B", escape_time_leading(
+        r, eta, 0, c_NB * sig**2, mu), tau_B)
+    general = escape_time_leading(r, eta, lam, s2, mu)
+    proof.check("escape_time_leading at lam = 0, lam -> 1, small and large eta mu", float_branch_agrees(
+        escape_time_leading, (r, eta, lam, s2, mu), [(1.0, 0.1, 0.0, 1e-4, 1.0), (0.5, 0.01, 0.9, 1e-6, 2.0),
+                                                     (2.0, 0.5, 0.5, 0.01, 1.0), (1.0, 0.05, 0.99, 1e-8, 0.5)],
+        symbolic=general))
     return proof

@@ -172,6 +172,8 @@ class Mutant(NamedTuple):
 
 
 M, B_ = "optproof.mathcore", "optproof.mathcore.batching"
+_C3_NOISE = "batch-gradient noise and within-epoch correlation, enumerated"
+_C3_MOMENTS = "moment recursions and optimal step, enumerated"
 MUTANTS = [
     Mutant("C1", "epoch_batch_sizes drops the short batch", f"{B_}:epoch_batch_sizes", _always_drop_last,
            "exact: all reshuffles of a 6-example epoch", _check("C1", "all reshuffles of a 6-example epoch")),
@@ -207,6 +209,28 @@ MUTANTS = [
     Mutant("C3", "saddle second_moment x1.02", f"{M}.saddle:second_moment", scaled(),
            "exact: saddle E y_t^2", _check("C3", "saddle: enumerated batch gradients; E y_t^2 = rational moment "
                                                  "recursion")),
+    Mutant("C3", "gradient_noise_covariance x1.02", f"{M}.minibatch_noise:gradient_noise_covariance", scaled(),
+           "exact: batch-gradient noise enumerated", _check("C3", _C3_NOISE)),
+    Mutant("C3", "within_epoch_batch_covariance x1.02", f"{M}.minibatch_noise:within_epoch_batch_covariance",
+           scaled(), "prove_within_epoch_covariance", _proof(f"{M}.minibatch_proofs", "prove_within_epoch_covariance")),
+    Mutant("C3", "optimal_step x1.02", f"{M}.noise_scale:optimal_step", scaled(),
+           "exact: moment recursions and optimal step", _check("C3", _C3_MOMENTS)),
+    Mutant("C3", "minibatch_moments x1.02", f"{M}.minibatch_moments:minibatch_moments", scaled(),
+           "exact: moment recursions and optimal step", _check("C3", _C3_MOMENTS)),
+    Mutant("C3", "amplitude_variance x1.02", f"{M}.saddle:amplitude_variance", scaled(),
+           "prove_escape_law", _proof(f"{M}.saddle", "prove_escape_law")),
+    Mutant("C3", "escape_time_leading x1.02 (float branch only)", f"{M}.saddle:escape_time_leading",
+           scaled(float_only=True), "prove_escape_law", _proof(f"{M}.saddle", "prove_escape_law")),
+    Mutant("C4", "stationary_step_second_moment x1.02 (float branch only)",
+           f"{B_}:stationary_step_second_moment", scaled(float_only=True), "prove_stationary_point_moves",
+           _proof(f"{M}.batching_proofs", "prove_stationary_point_moves", False)),
+    Mutant("C7", "crossing_step one step late", f"{M}.inertia:crossing_step",
+           lambda orig: lambda *a, **kw: orig(*a, **kw) + 1, "exact: rational heavy ball on a slope",
+           _check("C7", "rational heavy ball on a slope: closed form and crossing step")),
+    Mutant("C9", "polyak_parameters x1.02 (float branch only)", f"{M}.quadratic:polyak_parameters",
+           scaled(float_only=True), "prove_polyak", _proof(f"{M}.quadratic_proofs", "prove_polyak")),
+    Mutant("C9", "critical_momentum x1.02 (float branch only)", f"{M}.quadratic:critical_momentum",
+           scaled(float_only=True), "prove_critical_damping", _proof(f"{M}.quadratic_proofs", "prove_critical_damping")),
     Mutant("C6", "landscape temperature x1.02", f"{M}.landscape:temperature", scaled(),
            "prove_temperature", _proof(f"{M}.landscape_proofs", "prove_temperature")),
     Mutant("C6", "kramers_rate x1.02", f"{M}.landscape:kramers_rate", scaled(),
