@@ -177,6 +177,13 @@ _C3_MOMENTS = "moment recursions and optimal step, enumerated"
 MUTANTS = [
     Mutant("C1", "epoch_batch_sizes drops the short batch", f"{B_}:epoch_batch_sizes", _always_drop_last,
            "exact: all reshuffles of a 6-example epoch", _check("C1", "all reshuffles of a 6-example epoch")),
+    Mutant("C1", "epoch_batch_sizes: short batch one example too large", f"{B_}:epoch_batch_sizes",
+           lambda orig: lambda N, batch_size, drop_last=False: (lambda s: s[:-1] + [s[-1] + 1] if len(s) > 1 and
+                                                                 s[-1] < batch_size else s)(orig(N, batch_size, drop_last)),
+           "exact: all reshuffles of a 6-example epoch", _check("C1", "all reshuffles of a 6-example epoch")),
+    Mutant("C8", "heavy_ball_step: momentum term with the wrong sign", f"{M}.momentum:heavy_ball_step",
+           lambda orig: lambda theta, m, grad, lr, momentum: orig(theta, -m, grad, lr, momentum),
+           "prove_gd_fixed_point", _proof(f"{M}.momentum", "prove_gd_fixed_point")),
     Mutant("C3", "stationary_variance_1d x1.02", f"{M}.minibatch_stationary:stationary_variance_1d", scaled(),
            "prove_stationary_variance_1d", _proof(f"{M}.minibatch_proofs", "prove_stationary_variance_1d")),
     Mutant("C4", "stationary_step_second_moment x1.02", f"{B_}:stationary_step_second_moment", scaled(),
