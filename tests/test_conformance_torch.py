@@ -202,3 +202,34 @@ def test_fused_sgd_grad_scaler_skipped_first_step_by_hand():
         scaler.step(opt)  # step 1 is skipped (found_inf) -- but the fused path already made a torch.empty_like buffer
         scaler.update()
     assert opt.state[p]["momentum_buffer"].item() == 1.0  # b = g at the first real step; torch: 0.9*garbage + 0.5
+
+
+# ---------------------------------------------------------------- param groups and dtypes (issue 11, item 2)
+@pytest.mark.parametrize("roundtrip", [False, True], ids=["", "roundtrip"])
+@pytest.mark.parametrize("path", list(PATHS))
+def test_torch_sgd_param_groups_mixed_dtypes(path, roundtrip):
+    """1-3 groups with own hyperparameters and lr, add_param_group mid-run, float32+float64 in one group,
+    state_dict loaded into an optimizer built with all groups at once and default hyperparameters."""
+    from optproof.proofs.conformance.groups import check_groups
+
+    result = check_groups(torch.optim.SGD, 30, roundtrip=roundtrip, allow_missing=path != "fused",  # finding 1
+                          **PATHS[path])
+    assert result.ok, str(result)
+
+
+def test_param_groups_catch_a_per_bucket_weight_decay():
+    """A decay applied once per dtype bucket (as shipped once in a model library) is caught."""
+    from optproof.proofs.conformance.groups import check_groups
+
+    class DecayPerBucket(torch.optim.SGD):
+        @torch.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:  # an extra decay step for each dtype present after the first
+                dtypes = {p.dtype for p in group["params"] if p.grad is not None}
+                for p in group["params"]:
+                    if p.grad is not None and len(dtypes) > 1:
+                        p.grad.add_(p, alpha=group["weight_decay"])
+            return super().step(closure)
+
+    result = check_groups(DecayPerBucket, 60)
+    assert not result.ok and "float32" in result.counterexample.summary + str(result)
