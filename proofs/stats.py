@@ -147,7 +147,9 @@ def power_verdict(comps: list[Comparison]) -> str:
     k = max(rel, default=0.0)
     if comps and k <= CONFIRM_RELATIVE_ERROR:
         return "confirmed by simulation"
-    return f"consistent with simulation (detectable error {100 * k:.2g}%)"
+    pct = 100 * k
+    return f"consistent with simulation (detectable error {pct:.0f}%)" if pct >= 10 else \
+        f"consistent with simulation (detectable error {pct:.2g}%)"
 
 
 def paired_t_interval(diff, level: float = 0.95) -> dict:

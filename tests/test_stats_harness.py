@@ -55,3 +55,16 @@ def test_bad_input_names_parameter(bad):
     kw.update(bad)
     with pytest.raises(ValueError, match=next(iter(bad))):
         compare(**kw)
+
+
+def test_power_verdict_says_confirmed_only_when_a_2_percent_error_is_detectable():
+    """Issue 15: 'confirmed by simulation' needs every comparison's detectable relative error <= 2%."""
+    from optproof.proofs.stats import compare, critical_z, power_verdict
+
+    z = critical_z(ALPHA_EACH)
+    sharp = compare("sharp", 1.0, 0.019 / z, 1.0, 10_000)  # detects 1.9%
+    blunt = compare("blunt", 1.0, 0.046 / z, 1.0, 10_000)  # detects 4.6%
+    huge = compare("huge", 1.0, 1.5 / z, 1.0, 100)  # detects 150%
+    assert power_verdict([sharp]) == "confirmed by simulation"
+    assert power_verdict([sharp, blunt]) == "consistent with simulation (detectable error 4.6%)"
+    assert power_verdict([huge]) == "consistent with simulation (detectable error 150%)"
