@@ -60,22 +60,17 @@ def _maps(opt: Any, H: np.ndarray, h: np.ndarray, t: int, lr: float) -> tuple[np
     """(A (M, 2d, 2d), c (M, 2d)) of step t for batch terms H (M, d, d), h (M, d)."""
     M, d = h.shape
     eye = np.eye(d)
-    A = np.zeros((M, 2 * d, 2 * d))
     if isinstance(opt, HeavyBall):  # m' = λm − η(Hθ − h), θ' = θ + m'
+        A = np.zeros((M, 2 * d, 2 * d))
         A[:, :d, :d] = eye - lr * H
         A[:, :d, d:] = opt.momentum * eye
         A[:, d:, :d] = -lr * H
         A[:, d:, d:] = opt.momentum * eye
         return A, np.concatenate([lr * h, lr * h], axis=1)
-    from optproof.mathcore.pytorch_moments import step_coefficients
+    from optproof.mathcore.pytorch_moments import affine_step
 
-    a_g, a_b, beta, gamma = step_coefficients(opt, t)
-    K = H + opt.weight_decay * eye
-    A[:, :d, :d] = eye - lr * a_g * K
-    A[:, :d, d:] = -lr * a_b * eye
-    A[:, d:, :d] = gamma * K
-    A[:, d:, d:] = beta * eye
-    return A, np.concatenate([lr * a_g * h, -gamma * h], axis=1)
+    A, c, _ = affine_step(H + opt.weight_decay * eye, h, opt, t, lr)
+    return A, c
 
 
 def _steps(opt: Any, n_steps: int) -> np.ndarray:

@@ -39,11 +39,17 @@ def step_coefficients(opt: PyTorchSGD, t: int) -> tuple[float, float, float, flo
 
 
 def affine_step(K: np.ndarray, h: np.ndarray, opt: PyTorchSGD, t: int, lr: float):
-    """(A_t, c_t, D_t) of z_t = A_t z_{t−1} + c_t + D_t ξ_t for z = (θ, b), K = G + wd·I."""
+    """(A_t, c_t, D_t) of z_t = A_t z_{t−1} + c_t + D_t ξ_t for z = (θ, b), K = G + wd·I (d, d) and h (d,),
+    or stacks of them (..., d, d), (..., d) (then A, c are stacked alike)."""
     a_g, a_b, beta, gamma = step_coefficients(opt, t)
-    eye = np.eye(K.shape[0])
-    A = np.block([[eye - lr * a_g * K, -lr * a_b * eye], [gamma * K, beta * eye]])
-    return A, np.concatenate([lr * a_g * h, -gamma * h]), np.vstack([-lr * a_g * eye, gamma * eye])
+    d = h.shape[-1]
+    eye = np.eye(d)
+    A = np.zeros(K.shape[:-2] + (2 * d, 2 * d))
+    A[..., :d, :d] = eye - lr * a_g * K
+    A[..., :d, d:] = -lr * a_b * eye
+    A[..., d:, :d] = gamma * K
+    A[..., d:, d:] = beta * eye
+    return A, np.concatenate([lr * a_g * h, -gamma * h], axis=-1), np.vstack([-lr * a_g * eye, gamma * eye])
 
 
 def pytorch_moments(problem: Any, opt: PyTorchSGD, factors: list[float] | None, n_steps: int,
