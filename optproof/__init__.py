@@ -45,6 +45,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "FiniteSum": ("optproof.base.specs", "FiniteSum"),
     "SGD": ("optproof.base.specs", "SGD"),
     "HeavyBall": ("optproof.base.specs", "HeavyBall"),
+    "PyTorchSGD": ("optproof.base.specs", "PyTorchSGD"),
     "Sampler": ("optproof.base.specs", "Sampler"),
     "moments": ("optproof.mathcore.minibatch", "moments"),
     "Moments": ("optproof.mathcore.minibatch", "Moments"),
