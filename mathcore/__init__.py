@@ -4,6 +4,7 @@ Submodules (import them directly; this package imports nothing heavy on its own 
 ``optproof.base.validation`` stays usable from the SymPy-free ``sim`` package):
 
 - ``mathcore.proof``      -- the ``Proof`` record that every symbolic derivation returns.
+- ``mathcore.agreement``  -- ties a closed form's float branch to its proven SymPy branch at regime edges.
 - ``mathcore.momentum``   -- heavy-ball closed forms (seed claims C8, C9).
 - ``mathcore.batching``   -- mini-batch loss/gradient moments and epoch identities (C1, C4, C5).
 - ``mathcore.sampling``   -- how a reshuffled epoch splits into uniform batches (C1).
