@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import os
 import sys
 from typing import Any
 
@@ -17,7 +18,7 @@ import numpy as np
 from optproof.base.validation import check_choice
 from optproof.proofs.conformance.tolerance import DTYPES as _DTYPES  # float32 and float64
 
-__all__ = ["torch", "optax", "as_factory", "check_options", "torch_loader", "torch_accumulation"]
+__all__ = ["torch", "optax", "keras", "as_factory", "check_options", "torch_loader", "torch_accumulation"]
 
 
 def _describe(obj: Any, hyper: dict) -> str:
@@ -186,6 +187,54 @@ class _OptaxStep:
         updates, self.opt_state = self.opt.update(g, self.opt_state, self.params)
         self.params = _ox.apply_updates(self.params, updates)
         return [np.asarray(p).copy() for p in self.params]
+
+
+def keras(optimizer_cls, *, dtype=np.float32, **hyperparameters):
+    """Factory for a Keras 3 optimizer class on the torch backend: ``adapters.keras(keras.optimizers.SGD, momentum=0.9)``.
+
+    Sets ``KERAS_BACKEND=torch`` before Keras is first imported (refuses another backend already
+    loaded).  The lr is assigned to ``optimizer.learning_rate`` at every step; a ``None`` gradient is
+    left out of ``apply_gradients`` (the variable and its slots stay untouched, ``Reference.keras``).
+    """
+    if "keras" not in sys.modules:
+        os.environ["KERAS_BACKEND"] = "torch"
+    import keras as _k
+
+    if _k.backend.backend() != "torch":
+        raise ValueError(f"keras must run on the torch backend; it was imported with {_k.backend.backend()!r}")
+    if not (isinstance(optimizer_cls, type) and issubclass(optimizer_cls, _k.optimizers.Optimizer)):
+        raise TypeError(f"optimizer_cls must be a keras.optimizers.Optimizer subclass; got {optimizer_cls!r}")
+    if "learning_rate" in hyperparameters:
+        raise ValueError("learning_rate must not be given: the checker injects it at every step")
+    dtype = check_choice("dtype", np.dtype(dtype), _DTYPES)
+    check_options(optimizer_cls, hyperparameters, _describe(optimizer_cls, {}).removesuffix("()"), ("learning_rate",))
+
+    def factory(params: list[np.ndarray]):
+        return _KerasStep(optimizer_cls, params, dtype, hyperparameters)
+
+    factory.name = _describe(optimizer_cls, hyperparameters)
+    factory.dtype = dtype
+    return factory
+
+
+class _KerasStep:
+    def __init__(self, optimizer_cls, params, dtype, hyper: dict) -> None:
+        import keras as _k
+
+        self.dtype = dtype
+        self.vars = [_k.Variable(np.array(p, dtype=dtype, copy=True), dtype=dtype.name) for p in params]
+        self.opt = optimizer_cls(learning_rate=1.0, **hyper)
+        self.opt.build(self.vars)
+
+    def __call__(self, grads: list[np.ndarray | None], lr: float) -> list[np.ndarray]:
+        import keras as _k
+
+        self.opt.learning_rate = lr
+        pairs = [(_k.ops.convert_to_tensor(np.array(g, dtype=self.dtype)), v) for g, v in zip(grads, self.vars)
+                 if g is not None]
+        if pairs:
+            self.opt.apply_gradients(pairs)
+        return [v.value.detach().cpu().numpy().copy() for v in self.vars]  # torch backend: a torch tensor
 
 
 from optproof.proofs.batches.torch_adapters import torch_accumulation, torch_loader  # noqa: E402  (issue 10)

@@ -1,0 +1,37 @@
+"""Keras 3 (torch backend) against Reference.keras in every momentum / Nesterov / weight-decay
+combination (issue 11, item 6).  Importing Keras takes ~10 s here, so the file is marked slow."""
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+
+import pytest
+
+from optproof.proofs import adapters
+from optproof.proofs.conformance import Reference, check
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def keras():
+    """Imported only when a test runs (not at collection, where -m 'not slow' would still pay for it)."""
+    if "keras" not in sys.modules:
+        os.environ["KERAS_BACKEND"] = "torch"
+    return pytest.importorskip("keras")
+
+COMBOS = [dict(momentum=mu, nesterov=nest, weight_decay=wd)
+          for mu, nest, wd in itertools.product((0.0, 0.9), (False, True), (0.0, 0.1)) if not (nest and not mu)]
+
+
+@pytest.mark.parametrize("kw", COMBOS, ids=lambda kw: ",".join(f"{k}={v}" for k, v in kw.items()))
+def test_keras_sgd_conforms(kw, keras):
+    hyper = {k: v for k, v in kw.items() if v}
+    result = check(adapters.keras(keras.optimizers.SGD, **hyper), Reference.keras(**kw), 40, max_steps=40)
+    assert result.ok, str(result)
+
+
+def test_keras_is_not_pytorch_under_an_lr_change(keras):
+    result = check(adapters.keras(keras.optimizers.SGD, momentum=0.9), Reference.pytorch(0.9), 40)
+    assert not result.ok and "lr changes" in result.counterexample.summary
