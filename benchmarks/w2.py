@@ -1,0 +1,164 @@
+"""Workload W2: many independent digits-MLP trajectories (claim C6's 64-32-10 tanh network), issue 14.
+
+Data: scikit-learn digits, the C6 split (``proofs.datasets.load_digits_split()``, standardised, N_train
+examples).  Model: h = tanh(W1 x + b1), z = W2 h + b2, ℓ = logsumexp(z) − z_y; heavy ball η = 0.1,
+λ = 0.9, θ_0 Glorot-uniform (``sim.mlp.init_params``, one draw per trajectory, the same θ_0 for both
+peers), m_0 = 0; B = 32 reshuffled every epoch, drop_last=False (the last batch is short); float64.
+
+Peers, timed in one process, back to back, after a warm-up (compile time reported separately):
+optproof ``sim.simulate`` on the ``FiniteSum`` of ``sim.mlp.mlp_problem`` (per-example kernels), and
+``torch.func.vmap(torch.func.grad_and_value(loss))`` over stacked per-trajectory parameters with the
+same update (per-trajectory permutations from torch's RNG), plus JAX if it imports (skipped otherwise).
+Both record the full training loss of every trajectory after the last step; the mean losses are
+compared statistically (|Δmean| ≤ 6·SE, the peers' RNGs differ).
+
+Work: ≈ 3 × 2(n_in·n_hidden + n_hidden·n_out) FLOP per example (forward, and the backward's two
+products per weight) = 14.2 kFLOP, × B = 455 kFLOP per trajectory-step (tanh / exp not counted).
+
+    python benchmarks/w2.py [--traj 64] [--epochs 2] [--repeat 2] [--threads 2]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+
+import optproof.sim as sim
+from optproof.sim import mlp
+
+from peak import machine_peak, peak_line
+
+B, ETA, LAM, HIDDEN = 32, 0.1, 0.9, 32
+
+
+def make_data():
+    from optproof.proofs.datasets import load_digits_split
+
+    data = load_digits_split()
+    return data.X_train, data.y_train, mlp.MLPShape(data.n_features, HIDDEN, data.n_classes)
+
+
+def initial(shape, n_traj, seed=0):
+    rng = np.random.default_rng(seed)
+    return np.stack([mlp.init_params(shape, rng) for _ in range(n_traj)])
+
+
+def flop_per_step(shape) -> float:
+    return 3 * 2 * (shape.n_in * shape.n_hidden + shape.n_hidden * shape.n_out) * B
+
+
+def run_optproof(problem, theta0, epochs):
+    """``problem`` = ``mlp.mlp_problem(...)``, built once: its per-example kernels compile on first use."""
+    S = sim.Sampler("reshuffle", B)
+    T = epochs * S.steps_per_epoch(problem.data.shape[0])
+    r = sim.simulate(problem, sim.HeavyBall(ETA, LAM), S, n_traj=theta0.shape[0], n_steps=T, seed=0, theta0=theta0,
+                     record=("full_loss",), every=T, stats_only=True)
+    return r.mean["full_loss"][-1], r.var["full_loss"][-1]
+
+
+def make_torch(X, y, shape, theta0, epochs, seed=1):
+    import torch
+    from torch.func import grad_and_value, vmap
+
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    n, N = theta0.shape[0], X.shape[0]
+    a, h, o = shape.n_in, shape.n_hidden, shape.n_out
+
+    def split(flat):
+        i1, i2, i3 = h * a, h * a + h, h * a + h + o * h
+        return (flat[:, :i1].reshape(n, h, a).clone(), flat[:, i1:i2].clone(),
+                flat[:, i2:i3].reshape(n, o, h).clone(), flat[:, i3:].clone())
+
+    def loss(p, xb, yb):
+        W1, b1, W2, b2 = p
+        z = torch.tanh(xb @ W1.T + b1) @ W2.T + b2
+        return torch.nn.functional.cross_entropy(z, yb)
+
+    step = vmap(grad_and_value(loss))
+    full = vmap(loss, in_dims=(0, None, None))
+
+    def call():
+        gen = torch.Generator().manual_seed(seed)
+        params = split(torch.from_numpy(theta0))
+        moms = tuple(torch.zeros_like(p) for p in params)
+        with torch.no_grad():
+            for _ in range(epochs):
+                perms = torch.argsort(torch.rand(n, N, generator=gen, dtype=torch.float64), dim=1)
+                for lo in range(0, N, B):
+                    idx = perms[:, lo:lo + B]
+                    grads, _ = step(params, Xt[idx], yt[idx])
+                    for p, m, g in zip(params, moms, grads):
+                        m.mul_(LAM).sub_(g, alpha=ETA)
+                        p.add_(m)
+            losses = full(params, Xt, yt).numpy()
+        return losses.mean(), losses.var(ddof=1)
+
+    return call
+
+
+def timed(f, repeat):
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = f()
+        best = min(best, time.perf_counter() - t)
+    return best, out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--traj", type=int, default=64)
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2, help="threads for both peers (Numba and torch)")
+    a = ap.parse_args(argv)
+    import numba
+
+    numba.set_num_threads(a.threads)
+    X, y, shape = make_data()
+    theta0 = initial(shape, a.traj)
+    S = -(-X.shape[0] // B)
+    work = a.traj * a.epochs * S
+    print(f"W2: digits MLP {shape.n_in}-{shape.n_hidden}-{shape.n_out} tanh, N={X.shape[0]}, B={B}, "
+          f"n_traj={a.traj}, epochs={a.epochs}, steps={a.epochs * S}, trajectory-steps={work}; "
+          f"threads={a.threads}; load average {os.getloadavg()[0]:.2f}")
+    problem = mlp.mlp_problem(X, y, shape)
+    impls = {"optproof": lambda: run_optproof(problem, theta0, a.epochs)}
+    t = time.perf_counter()
+    run_optproof(problem, theta0[:2], 1)
+    compile_s = {"optproof": time.perf_counter() - t}
+    try:
+        import torch
+
+        torch.set_num_threads(a.threads)
+        impls["torch.func"] = make_torch(X, y, shape, theta0, a.epochs)
+        t = time.perf_counter()
+        make_torch(X, y, shape, theta0[:2], 1)()
+        compile_s["torch.func"] = time.perf_counter() - t
+    except ImportError as exc:
+        print(f"torch.func: not importable ({exc})")
+    try:
+        import jax  # noqa: F401
+        print("jax: importable, but no JAX peer is written for W2 yet")
+    except ImportError:
+        print("jax: not installed (skipped)")
+    flop, peak = flop_per_step(shape), machine_peak()
+    res = {}
+    for name, f in impls.items():
+        sec, (mean, var) = timed(f, a.repeat)
+        res[name] = (sec, mean, var)
+        rate = work / sec
+        print(f"{name:10s} {sec:8.3f} s  {rate:10.0f} traj-steps/s  {peak_line(rate * flop, peak)}  "
+              f"(warm-up {compile_s[name]:.2f} s)  final loss mean {mean:.5f}")
+    if "torch.func" in res:
+        print(f"speed ratio optproof/torch.func: {res['torch.func'][0] / res['optproof'][0]:.2f}x (target >= 2x)")
+        (_, m0, v0), (_, m1, v1) = res["optproof"], res["torch.func"]
+        z = abs(m0 - m1) / np.sqrt(v0 / a.traj + v1 / a.traj)
+        print(f"final-loss check vs torch.func: |Δmean|/SE = {z:.2f} (pass if ≤ 6): {'PASS' if z <= 6 else 'FAIL'}")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
