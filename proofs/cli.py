@@ -5,6 +5,7 @@
     optproof report --out DIR [--quick] [--claims ...]
                                        all three kinds of check; writes DIR/index.html and results.json
     optproof check / identify ...      the optimizer conformance checker (see docs/conformance.md)
+    optproof sweep SPEC.toml --out DIR a grid of compare cells on a pool or dask (docs/sweep.md)
 
 Exit status: 0 when no selected claim fails or errs (skipped checks are said plainly, "k skipped"),
 1 when a claim fails or errs, 2 for bad arguments (``optproof: error: ...``).  The run seed defaults
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from optproof.proofs import cli_conformance
 from optproof.proofs.batches import cli as cli_batches
+from optproof.proofs.sweep import cli as cli_sweep
 from optproof.proofs.catalog import KINDS, RunConfig
 
 __all__ = ["main", "default_seed"]
@@ -171,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=_cmd_report)
     cli_conformance.add_subcommands(sub)
     cli_batches.add_subcommands(sub)
+    cli_sweep.add_subcommands(sub)
     from optproof.proofs.compare import cli as cli_compare  # noqa: E402 (issue 12)
     cli_compare.add_subcommands(sub)
     for name in ("check", "identify"):
