@@ -15,7 +15,7 @@ compared statistically (|Δmean| ≤ 6·SE, the peers' RNGs differ).
 Work: ≈ 3 × 2(n_in·n_hidden + n_hidden·n_out) FLOP per example (forward, and the backward's two
 products per weight) = 14.2 kFLOP, × B = 455 kFLOP per trajectory-step (tanh / exp not counted).
 
-    python benchmarks/w2.py [--traj 64] [--epochs 2] [--repeat 2] [--threads 2]
+    python benchmarks/w2.py [--traj 16 256 1024] [--epochs 1] [--repeat 2] [--threads 2]
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ import numpy as np
 import optproof.sim as sim
 from optproof.sim import mlp
 
-from peak import machine_peak, peak_line
+from peak import describe, machine_peak, peak_line
 
 B, ETA, LAM, HIDDEN = 32, 0.1, 0.9, 32
 
@@ -107,10 +107,42 @@ def timed(f, repeat):
     return best, out
 
 
+def compare(X, y, shape, problem, n_traj, a, peak) -> None:
+    """Time both peers on ``n_traj`` trajectories (after a warm-up each) and print rates, ratio, check."""
+    theta0 = initial(shape, n_traj)
+    work = n_traj * a.epochs * -(-X.shape[0] // B)
+    print(f"n_traj={n_traj}: trajectory-steps={work}; load average {os.getloadavg()[0]:.2f}")
+    impls = {"optproof": lambda: run_optproof(problem, theta0, a.epochs)}
+    warm = {"optproof": lambda: run_optproof(problem, theta0[:2], 1)}
+    try:
+        import torch
+
+        torch.set_num_threads(a.threads)
+        impls["torch.func"] = make_torch(X, y, shape, theta0, a.epochs)
+        warm["torch.func"] = make_torch(X, y, shape, theta0[:2], 1)
+    except ImportError as exc:
+        print(f"torch.func: not importable ({exc})")
+    res = {}
+    for name, f in impls.items():
+        t = time.perf_counter()
+        warm[name]()
+        compile_s = time.perf_counter() - t
+        sec, (mean, var) = timed(f, a.repeat)
+        res[name] = (sec, mean, var)
+        rate = work / sec
+        print(f"  {name:10s} {sec:8.3f} s  {rate:10.0f} traj-steps/s  {peak_line(rate * flop_per_step(shape), peak)}  "
+              f"(warm-up {compile_s:.2f} s)  final loss mean {mean:.5f}")
+    if "torch.func" in res:
+        (t0, m0, v0), (t1, m1, v1) = res["optproof"], res["torch.func"]
+        z = abs(m0 - m1) / np.sqrt(v0 / n_traj + v1 / n_traj)
+        print(f"  speed ratio optproof/torch.func: {t1 / t0:.2f}x (target >= 2x); final-loss check |Δmean|/SE = "
+              f"{z:.2f} (pass if ≤ 6): {'PASS' if z <= 6 else 'FAIL'}")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--traj", type=int, default=64)
-    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--traj", type=int, nargs="+", default=[16, 256, 1024], help="trajectory counts to compare")
+    ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2, help="threads for both peers (Numba and torch)")
     a = ap.parse_args(argv)
@@ -118,45 +150,18 @@ def main(argv=None):
 
     numba.set_num_threads(a.threads)
     X, y, shape = make_data()
-    theta0 = initial(shape, a.traj)
-    S = -(-X.shape[0] // B)
-    work = a.traj * a.epochs * S
-    print(f"W2: digits MLP {shape.n_in}-{shape.n_hidden}-{shape.n_out} tanh, N={X.shape[0]}, B={B}, "
-          f"n_traj={a.traj}, epochs={a.epochs}, steps={a.epochs * S}, trajectory-steps={work}; "
-          f"threads={a.threads}; load average {os.getloadavg()[0]:.2f}")
-    problem = mlp.mlp_problem(X, y, shape)
-    impls = {"optproof": lambda: run_optproof(problem, theta0, a.epochs)}
-    t = time.perf_counter()
-    run_optproof(problem, theta0[:2], 1)
-    compile_s = {"optproof": time.perf_counter() - t}
-    try:
-        import torch
-
-        torch.set_num_threads(a.threads)
-        impls["torch.func"] = make_torch(X, y, shape, theta0, a.epochs)
-        t = time.perf_counter()
-        make_torch(X, y, shape, theta0[:2], 1)()
-        compile_s["torch.func"] = time.perf_counter() - t
-    except ImportError as exc:
-        print(f"torch.func: not importable ({exc})")
+    peak = machine_peak()
+    print(f"W2: digits MLP {shape.n_in}-{shape.n_hidden}-{shape.n_out} tanh, N={X.shape[0]}, B={B}, epochs={a.epochs}, "
+          f"steps={a.epochs * -(-X.shape[0] // B)}, {flop_per_step(shape) / 1e3:.0f} kFLOP per trajectory-step, "
+          f"threads={a.threads}\n{describe(peak)}")
     try:
         import jax  # noqa: F401
-        print("jax: importable, but no JAX peer is written for W2 yet")
+        print("jax: importable, but W2 has no JAX peer yet")
     except ImportError:
         print("jax: not installed (skipped)")
-    flop, peak = flop_per_step(shape), machine_peak()
-    res = {}
-    for name, f in impls.items():
-        sec, (mean, var) = timed(f, a.repeat)
-        res[name] = (sec, mean, var)
-        rate = work / sec
-        print(f"{name:10s} {sec:8.3f} s  {rate:10.0f} traj-steps/s  {peak_line(rate * flop, peak)}  "
-              f"(warm-up {compile_s[name]:.2f} s)  final loss mean {mean:.5f}")
-    if "torch.func" in res:
-        print(f"speed ratio optproof/torch.func: {res['torch.func'][0] / res['optproof'][0]:.2f}x (target >= 2x)")
-        (_, m0, v0), (_, m1, v1) = res["optproof"], res["torch.func"]
-        z = abs(m0 - m1) / np.sqrt(v0 / a.traj + v1 / a.traj)
-        print(f"final-loss check vs torch.func: |Δmean|/SE = {z:.2f} (pass if ≤ 6): {'PASS' if z <= 6 else 'FAIL'}")
+    problem = mlp.mlp_problem(X, y, shape)  # built once: its kernels compile on first use
+    for n in a.traj:
+        compare(X, y, shape, problem, n, a, peak)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -18,6 +18,13 @@ step), the divergence test and the records (``kernels.record_step``) run per lan
 A diverged lane stops recording at its divergence step (as the scalar kernel returns there); its
 θ and m are zeroed so the block's remaining arithmetic stays finite.  Blocks run in parallel
 (prange); a trajectory's numbers depend only on its own keyed streams, never on the thread count.
+
+Measured (``benchmarks/w1.py --lanes``): bitwise equal, but about 3x SLOWER than ``sim.kernels``, so
+``simulate`` does not use it.  Numba 0.68 runs LLVM without the SLP vectoriser
+(``numba.config.SLP_VECTORIZE`` = 0) and fully unrolls the 8-trip lane loops, so they stay scalar
+(the assembly holds ~70 vmulsd to ~9 vmulpd); with NUMBA_SLP_VECTORIZE=1 the lanes become
+vgatherqpd gathers (one per lane-row element) and ran slower still.  The scalar kernel already
+vectorises its gradient update along j over contiguous rows; only its dot products are scalar.
 """
 from __future__ import annotations
 
