@@ -30,17 +30,17 @@ def canonical(obj: Any) -> bytes:
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """optproof's version and a digest of the numeric modules' source (sim, mathcore, base, compare)."""
+    """optproof's version and a digest of the source that decides a cell's numbers: sim, mathcore,
+    base, proofs/compare and this module (not the page or the engines)."""
     import optproof
 
     h = hashlib.sha256(optproof.__version__.encode())
     here = Path(__file__).resolve().parent
     roots = [Path(p) for m in ("sim", "mathcore", "base")  # located, not imported (no Numba here)
              for p in importlib.util.find_spec(f"optproof.{m}").submodule_search_locations]
-    roots += [here.parent / "compare", here]
-    for root in roots:
-        for f in sorted(root.glob("*.py")) if root.is_dir() else []:
-            h.update(f.name.encode() + f.read_bytes())
+    files = [f for root in roots + [here.parent / "compare"] for f in sorted(root.glob("*.py"))]
+    for f in files + [here / "cell.py"]:
+        h.update(f.name.encode() + f.read_bytes())
     return f"{optproof.__version__}+{h.hexdigest()[:16]}"
 
 

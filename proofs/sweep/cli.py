@@ -19,6 +19,7 @@ def add_subcommands(sub) -> None:
                     help="worker processes of the local pool or of --scheduler local (default 1)")
     sp.add_argument("--scheduler", help="'local' (a dask LocalCluster) or tcp://HOST:PORT of a running scheduler")
     sp.add_argument("--threads", type=int, default=None, help="Numba threads per worker (default: cores // workers)")
+    sp.add_argument("--no-html", action="store_true", help="no index.html (the heat maps take a few seconds)")
     sp.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     sp.set_defaults(func=run)
 
@@ -33,7 +34,8 @@ def run(args) -> int:
     try:
         spec = load_spec(args.spec)
         result = run_sweep(spec, args.out, workers=args.workers,
-                           scheduler=args.scheduler, threads=args.threads, progress=not args.no_progress)
+                           scheduler=args.scheduler, threads=args.threads, progress=not args.no_progress,
+                           html=not args.no_html)
     except (SpecError, ValueError) as exc:
         raise UsageError(str(exc)) from None
     print(result, file=sys.stdout)

@@ -1,9 +1,9 @@
 """``DIR/index.html`` (issue 13, item 5): heat maps over every pair of grid axes.
 
 For each pair of axes with at least two values and each measure — the exact value, the simulated
-value, their z and the divergence fraction of the spec's ``[report] quantity`` at the last compared
-step (its largest-|z| component for vectors and matrices) — one panel per setting of the other
-axes (the first ``MAX_PANELS``).  Figures go through the report's ``figures.save_png``; the page
+value, their z = (simulated - exact) / se and the divergence fraction of the spec's ``[report]
+quantity`` at the last compared step (its largest-|z| component for vectors and matrices) — one
+figure per pair, a row per measure, a panel per setting of the other axes (the first ``MAX_PANELS``).  Figures go through the report's ``figures.save_png``; the page
 reuses the report's stylesheet.
 """
 from __future__ import annotations
@@ -20,9 +20,9 @@ from .results import axis_value
 __all__ = ["write_index", "summary"]
 
 MEASURES = ("exact", "estimate", "z", "diverged_fraction")
-TITLES = {"exact": "exact", "estimate": "simulated", "z": "z (simulated - exact) / se",
+TITLES = {"exact": "exact", "estimate": "simulated", "z": "z",
           "diverged_fraction": "divergence fraction"}
-MAX_PANELS = 4
+MAX_PANELS = 3
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>optproof sweep</title>
 <style>{{ css }}</style></head><body>
@@ -52,14 +52,19 @@ def _panel(ax, grid, cells, a, b, fixed, measure, quantity):
         if all(axis_value(cell, k) == v for k, v in fixed.items()):
             i, j = grid[a].index(axis_value(cell, a)), grid[b].index(axis_value(cell, b))
             values[i, j] = summary(cell, quantity)[measure]
-    img = ax.imshow(values, origin="lower", aspect="auto", cmap="RdBu_r" if measure == "z" else "viridis")
+    finite = np.abs(values[np.isfinite(values)])
+    top = max(3.0, float(finite.max()) if finite.size else 3.0)
+    limits = {"z": (-top, top), "diverged_fraction": (0.0, 1.0)}.get(measure, (None, None))
+    img = ax.imshow(values, origin="lower", aspect="auto", cmap="RdBu_r" if measure == "z" else "viridis",
+                    vmin=limits[0], vmax=limits[1])
     ax.set_xticks(range(len(grid[b])), [str(v) for v in grid[b]])
     ax.set_yticks(range(len(grid[a])), [str(v) for v in grid[a]])
     ax.set_xlabel(b)
     ax.set_ylabel(a)
-    ax.set_title(", ".join(f"{k}={v}" for k, v in fixed.items()) or "all cells")
+    ax.set_title(f"{TITLES[measure]}: " + (", ".join(f"{k}={v}" for k, v in fixed.items()) or "all cells"))
     for (i, j), v in np.ndenumerate(values):
-        ax.text(j, i, f"{v:.3g}", ha="center", va="center", color="w", fontsize=10)
+        ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=10,
+                bbox={"facecolor": "white", "alpha": 0.7, "linewidth": 0, "pad": 1})
     ax.figure.colorbar(img, ax=ax)
 
 
@@ -76,14 +81,16 @@ def _figures(out: Path, grid: dict[str, list], cells: list[dict], quantity: str)
     for a, b in itertools.combinations(axes, 2):
         others = [k for k in grid if k not in (a, b)]
         settings = list(itertools.product(*(grid[k] for k in others)))[:MAX_PANELS]
-        for measure in MEASURES:
-            fig, axs = plt.subplots(1, len(settings), figsize=(WIDTH_IN, 3.6), squeeze=False)
-            for ax, setting in zip(axs[0], settings):
+        fig, axs = plt.subplots(len(MEASURES), len(settings), squeeze=False,
+                                figsize=(WIDTH_IN, 2.6 * len(MEASURES)))
+        for row, measure in zip(axs, MEASURES):
+            for ax, setting in zip(row, settings):
                 _panel(ax, grid, cells, a, b, dict(zip(others, setting)), measure, quantity)
-            fig.tight_layout()
-            name = f"heat_{a}_{b}_{measure}.png"
-            save_png(fig, out / name)
-            figs.append({"title": f"{TITLES[measure]} over {a} x {b}", "file": name})
+            row[0].set_ylabel(f"{TITLES[measure]}\n{a}")
+        fig.tight_layout()
+        name = f"heat_{a}_{b}.png"
+        save_png(fig, out / name)
+        figs.append({"title": f"{a} x {b}: " + ", ".join(TITLES[m] for m in MEASURES) + " (rows)", "file": name})
     return figs
 
 

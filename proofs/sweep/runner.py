@@ -49,12 +49,12 @@ def _engine(todo: list[dict], workers: int, scheduler: str | None, threads: int 
 
 
 def run_sweep(spec: Spec, out: Path | str, *, workers: int = 1, scheduler: str | None = None,
-              threads: int | None = None, progress: bool = True) -> SweepResult:
+              threads: int | None = None, progress: bool = True, html: bool = True) -> SweepResult:
     """Run (or resume) the sweep ``spec`` into directory ``out``.
 
     ``workers``: processes of the local pool (or of the LocalCluster for ``scheduler="local"``);
     ``scheduler``: None (process pool), "local" or "tcp://HOST:PORT"; ``threads``: Numba threads per
-    worker (default: cores // workers on each host).
+    worker (default: cores // workers on each host); ``html``: also write index.html (heat maps).
     """
     from tqdm import tqdm
 
@@ -84,6 +84,7 @@ def run_sweep(spec: Spec, out: Path | str, *, workers: int = 1, scheduler: str |
     cells = [stored[k] for k in keys]
     axes = list(spec.grid)
     write_parquet(out / "results.parquet", cells, axes)
-    write_index(out, spec.grid, cells, spec.quantity)
+    if html:
+        write_index(out, spec.grid, cells, spec.quantity)
     return SweepResult(len(keys), len(todo), len(keys) - len(todo), corrupt,
                        sum(c["passed"] for c in cells), out)
