@@ -71,18 +71,18 @@ def test_wrong_reference_is_reported():
 
 def test_identify_tells_the_families_apart():
     torchlike = faulty._entry("", faulty.TorchLikeSGD, None, momentum=0.9, dampening=0.5, weight_decay=0.1).factory
-    names = [m.reference.name for m in identify(torchlike)]
+    names = [m.reference.name for m in identify(torchlike, 40, max_steps=8)]
     assert names == ["pytorch(momentum=0.9, dampening=0.5, weight_decay=0.1)"]
     keras = faulty._entry("", faulty.KerasLikeSGD, None, momentum=0.9, nesterov=True, weight_decay=0.01).factory
-    found = identify(keras)
+    found = identify(keras, 40, max_steps=8)
     assert [m.reference.name for m in found] == ["keras(momentum=0.9, nesterov=True, weight_decay=0.01)"]
     assert "decoupled" in str(found) and "Nesterov" in str(found)
 
 
 def test_identify_finds_equivalent_conventions_and_nothing_for_a_fault():
-    names = {m.reference.convention.family for m in identify(faulty.CORRECT[0].factory)}
+    names = {m.reference.convention.family for m in identify(faulty.CORRECT[0].factory, 40, max_steps=8)}
     assert names == {"pytorch", "optax"}  # equal for any schedule (mathcore.conventions)
-    assert identify(faulty.FAULTS[0].factory) == []
+    assert identify(faulty.FAULTS[0].factory, 40, max_steps=8) == []
 
 
 def test_tolerance_derivation():
@@ -152,9 +152,9 @@ def test_identify_float32_decay_then_trace():
 
 
 def test_identify_snaps_the_estimates():
-    est = identify(faulty.CORRECT[1].factory, 30).estimates  # momentum 0.9, dampening 0.5, wd 0.1, maximize
+    est = identify(faulty.CORRECT[1].factory, 10, max_steps=8).estimates  # momentum 0.9, dampening 0.5, wd 0.1, maximize
     assert (est["momentum"], est["dampening"], est["decay_rate"]) == (0.9, 0.5, 0.1)
-    assert identify(faulty.CORRECT[0].factory, 30).estimates["dampening"] == 0.0
+    assert identify(faulty.CORRECT[0].factory, 10, max_steps=8).estimates["dampening"] == 0.0
 
 
 def test_identify_confirms_with_the_full_budget():

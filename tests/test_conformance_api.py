@@ -17,7 +17,7 @@ from optproof.proofs.strategies import scenarios  # importable at module import,
 
 
 def test_identification_has_matches():
-    found = identify(faulty.CORRECT[0].factory, 20)
+    found = identify(faulty.CORRECT[0].factory, 20, max_steps=8)
     assert found.matches == list(found) and all(hasattr(m, "reference") for m in found.matches)
 
 

@@ -13,7 +13,8 @@ def test_check_pass_and_fail(capsys):
 
 
 def test_identify_and_errors(capsys):
-    assert main(["identify", "optproof.proofs.faulty.KerasLikeSGD", "--momentum", "0.9", "--max-examples", "20"]) == 0
+    assert main(["identify", "optproof.proofs.faulty.KerasLikeSGD", "--momentum", "0.9", "--max-examples", "20",
+                 "--max-steps", "8"]) == 0
     assert "keras(momentum=0.9)" in capsys.readouterr().out
     assert main(["check", "no_such_module.Thing"]) == 2
 

@@ -14,7 +14,8 @@ import pytest
 
 COMMANDS = {
     "check": ["check", "torch.optim.SGD", "--momentum", "0.9", "--max-examples", "10"],
-    "identify": ["identify", "optproof.proofs.faulty.KerasLikeSGD", "--momentum", "0.9", "--max-examples", "5"],
+    "identify": ["identify", "optproof.proofs.faulty.KerasLikeSGD", "--momentum", "0.9", "--max-examples", "5",
+                 "--max-steps", "8"],
     "check-plain": ["check", "optproof.proofs.faulty.TorchLikeSGD", "--momentum", "0.9", "--max-examples", "10"],
     "report": ["report", "--quick", "--claims", "C8", "--out", "out", "--no-progress"],  # with the conformance matrix
 }

@@ -87,7 +87,7 @@ def test_forgetful_optimizer_is_caught_by_the_round_trip():
 
 
 def test_identify_torch_sgd():
-    found = identify(adapters.torch(torch.optim.SGD, momentum=0.9, dampening=0.5, weight_decay=0.01))
+    found = identify(adapters.torch(torch.optim.SGD, momentum=0.9, dampening=0.5, weight_decay=0.01), 40, max_steps=8)
     assert [m.reference.name for m in found] == ["pytorch(momentum=0.9, dampening=0.5, weight_decay=0.01)"]
     assert "dampening 0.5 (skipped on the first step)" in str(found) and "coupled" in str(found)
 
