@@ -29,11 +29,12 @@ class SweepResult:
     corrupt: int
     passed: int
     out: Path
+    html: bool = True
 
     def __str__(self) -> str:
         return (f"{self.n_cells} cells ({self.computed} computed, {self.reused} already stored"
                 f"{f', {self.corrupt} corrupt files recomputed' if self.corrupt else ''}); {self.passed} pass; "
-                f"{self.out / 'results.parquet'}, {self.out / 'index.html'}")
+                f"{self.out / 'results.parquet'}" + (f", {self.out / 'index.html'}" if self.html else ""))
 
 
 def _engine(todo: list[dict], workers: int, scheduler: str | None, threads: int | None) -> Iterator[dict]:
@@ -87,4 +88,4 @@ def run_sweep(spec: Spec, out: Path | str, *, workers: int = 1, scheduler: str |
     if html:
         write_index(out, spec.grid, cells, spec.quantity)
     return SweepResult(len(keys), len(todo), len(keys) - len(todo), corrupt,
-                       sum(c["passed"] for c in cells), out)
+                       sum(c["passed"] for c in cells), out, html)
