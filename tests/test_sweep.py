@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytest.importorskip("pyarrow", reason="optproof sweep needs pyarrow (pip install 'optproof[dask]')")
+
 from optproof.proofs.cli import UsageExit, main
 from optproof.proofs.sweep import SpecError, load_spec, parse_spec
 from optproof.proofs.sweep.cell import cell_key, cell_seed
@@ -206,8 +208,7 @@ def test_bad_specs_exit_2_with_a_clear_message(spec, tmp_path, capsys, edit, mes
     assert f"optproof: error: " in capsys.readouterr().err
 
 
-def test_quadratic_and_pytorch_spec_parses():
-    spec = parse_spec("""
+QUADRATIC = """
 [problem]
 kind = "quadratic"
 hessian = [[2.0, 0.0], [0.0, 0.5]]
@@ -221,11 +222,33 @@ n_traj = 10
 [grid]
 momentum = [0.0, 0.9]
 nesterov = [false, true]
-""")
+"""
+
+
+def test_quadratic_and_pytorch_spec_parses():
+    spec = parse_spec(QUADRATIC)
     cells = spec.cells()
     assert len(cells) == 4 and cells[-1]["optimizer"] == {"kind": "pytorch_sgd", "lr": 0.1, "momentum": 0.9,
                                                           "nesterov": True}
     assert cells[0]["sampler"] is None and cells[0]["run"]["seed"] == 0
+
+
+def test_an_invalid_grid_point_is_refused_before_anything_runs(tmp_path, capsys):
+    (tmp_path / "q.toml").write_text(QUADRATIC)  # momentum 0 with nesterov: torch.optim.SGD refuses it
+    with pytest.raises(UsageExit):
+        main(["sweep", str(tmp_path / "q.toml"), "--out", str(tmp_path / "o"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert "optproof: error: the grid point momentum=0.0, nesterov=True is not a valid setting: nesterov" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_pytorch_sgd_sweep_on_a_quadratic_runs(tmp_path):
+    from optproof.proofs.sweep import run_sweep
+
+    spec = parse_spec(QUADRATIC.replace("momentum = [0.0, 0.9]", "momentum = [0.5, 0.9]")
+                      .replace("n_traj = 10", "n_traj = 200"))
+    result = run_sweep(spec, tmp_path, workers=1, progress=False, html=False)
+    assert (result.n_cells, result.computed, result.passed) == (4, 4, 4)
 
 
 def test_html_page_has_heat_maps(spec, tmp_path):

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["code_version", "cell_key", "cell_seed", "public_params", "run_cell", "canonical"]
+__all__ = ["code_version", "cell_key", "cell_seed", "cell_objects", "public_params", "run_cell", "canonical"]
 
 ROW_KEYS = ("quantity", "step", "index", "name", "exact", "estimate", "se", "z", "verdict", "n",
             "detectable_relative_error")
@@ -62,7 +62,7 @@ def cell_seed(run_seed: int, key: str) -> int:
     return int((int(state[0]) << 32 | int(state[1])) >> 1)
 
 
-def _objects(params: dict[str, Any]):
+def cell_objects(params: dict[str, Any]):
     """The sim specs of a cell: (problem, optimizer, sampler)."""
     from optproof.base.specs import HeavyBall, LeastSquares, PyTorchSGD, Quadratic, Sampler
 
@@ -93,7 +93,7 @@ def run_cell(params: dict[str, Any]) -> dict[str, Any]:
     key = cell_key(params)
     seed = cell_seed(params["run"]["seed"], key)
     run = params["run"]
-    cmp = compare(*_objects(params), n_steps=run["n_steps"], n_traj=run["n_traj"], seed=seed)
+    cmp = compare(*cell_objects(params), n_steps=run["n_steps"], n_traj=run["n_traj"], seed=seed)
     rows = [{k: r.get(k) for k in ROW_KEYS} for r in cmp.rows]
     return {"key": key, "seed": seed, "params": public_params(params), "code": code_version(),
                       "rows": rows, "status": cmp.status, "passed": cmp.passed,

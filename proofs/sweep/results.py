@@ -15,9 +15,10 @@ COLUMNS = ("quantity", "step", "index", "exact", "estimate", "se", "z", "verdict
 
 
 def axis_value(cell: dict[str, Any], axis: str) -> Any:
-    """The value of grid ``axis`` in a stored cell (batch_size lives in the sampler)."""
+    """The value of grid ``axis`` in a stored cell, or in a cell's parameters (batch_size lives in
+    the sampler)."""
     section = "sampler" if axis == "batch_size" else "optimizer"
-    return cell["params"][section].get(axis)
+    return cell.get("params", cell)[section].get(axis)
 
 
 def write_parquet(path: Path, cells: list[dict[str, Any]], axes: list[str]) -> Path:

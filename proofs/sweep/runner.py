@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from .cell import cell_key
+from .cell import cell_key, cell_objects
 from .html import write_index
-from .results import write_parquet
+from .results import axis_value, write_parquet
 from .spec import Spec
 from .store import clean_temporaries, read_cell, write_cell
 
@@ -65,10 +65,20 @@ def run_sweep(spec: Spec, out: Path | str, *, workers: int = 1, scheduler: str |
         raise ValueError(f"threads must be None or an integer in [1, 4096]; got {threads!r}")
     if scheduler is not None and scheduler != "local" and not scheduler.startswith(("tcp://", "tls://")):
         raise ValueError(f"scheduler must be 'local' or an address tcp://HOST:PORT; got {scheduler!r}")
+    try:
+        import pyarrow  # noqa: F401  (results.parquet)
+    except ImportError:
+        raise ValueError("optproof sweep writes results.parquet with pyarrow: pip install 'optproof[dask]'") from None
+    params = spec.cells()
+    for p in params:  # every cell's specs built (and so validated) before anything runs
+        try:
+            cell_objects(p)
+        except (ValueError, TypeError) as exc:
+            point = ", ".join(f"{a}={axis_value(p, a)}" for a in spec.grid)
+            raise ValueError(f"the grid point {point} is not a valid setting: {exc}") from None
     out = Path(out)
     (out / "cells").mkdir(parents=True, exist_ok=True)
     clean_temporaries(out)
-    params = spec.cells()
     keys = [cell_key(p) for p in params]
     stored = {k: read_cell(out, k) for k in keys}
     corrupt = sum(1 for k in keys if stored[k] is None and (out / "cells" / f"{k}.json").exists())
