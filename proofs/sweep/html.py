@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .results import axis_value
+from .store import atomic_write
 
 __all__ = ["write_index", "summary"]
 
@@ -103,5 +104,4 @@ def write_index(out: Path, grid: dict[str, list], cells: list[dict[str, Any]], q
     page = jinja2.Environment(autoescape=True).from_string(PAGE).render(
         css=css, n=len(cells), passed=sum(c["passed"] for c in cells), quantity=quantity,
         axes=list(grid.items()), figures=_figures(out, grid, cells, quantity))
-    (out / "index.html").write_text(page, encoding="utf-8")
-    return out / "index.html"
+    return atomic_write(out / "index.html", page.encode("utf-8"))

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .store import atomic_write
+
 __all__ = ["axis_value", "write_parquet", "COLUMNS"]
 
 COLUMNS = ("quantity", "step", "index", "exact", "estimate", "se", "z", "verdict", "diverged_fraction")
@@ -23,8 +25,6 @@ def axis_value(cell: dict[str, Any], axis: str) -> Any:
 
 def write_parquet(path: Path, cells: list[dict[str, Any]], axes: list[str]) -> Path:
     """Write the consolidated table of ``cells`` (in grid order) to ``path`` atomically."""
-    import os
-
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -38,7 +38,6 @@ def write_parquet(path: Path, cells: list[dict[str, Any]], axes: list[str]) -> P
                 value = cell[c] if c == "diverged_fraction" else row[c]
                 cols[c].append(",".join(map(str, value)) if c == "index" else value)
     table = pa.table(cols)
-    tmp = Path(path).with_name(f".tmp-{Path(path).name}")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
-    return Path(path)
+    buf = pa.BufferOutputStream()
+    pq.write_table(table, buf)
+    return atomic_write(path, buf.getvalue().to_pybytes())

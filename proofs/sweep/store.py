@@ -17,7 +17,7 @@ from typing import Any
 
 from .cell import canonical
 
-__all__ = ["cell_path", "write_cell", "read_cell", "clean_temporaries"]
+__all__ = ["atomic_write", "cell_path", "write_cell", "read_cell", "clean_temporaries"]
 
 TMP_PREFIX = ".tmp-"
 
@@ -31,14 +31,14 @@ def encode(cell: dict[str, Any]) -> bytes:
     return canonical({"cell": cell, "sha256": hashlib.sha256(canonical(cell)).hexdigest()}) + b"\n"
 
 
-def write_cell(out: Path, cell: dict[str, Any]) -> Path:
-    """Atomically write ``cell`` as ``DIR/cells/<key>.json`` (tmp file, fsync, os.replace)."""
-    path = cell_path(out, cell["key"])
+def atomic_write(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically: a temporary file in its directory, fsync, os.replace."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(encode(cell))
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -46,6 +46,11 @@ def write_cell(out: Path, cell: dict[str, Any]) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def write_cell(out: Path, cell: dict[str, Any]) -> Path:
+    """Atomically write ``cell`` as ``DIR/cells/<key>.json``."""
+    return atomic_write(cell_path(out, cell["key"]), encode(cell))
 
 
 def read_cell(out: Path, key: str) -> dict[str, Any] | None:
@@ -60,9 +65,9 @@ def read_cell(out: Path, key: str) -> dict[str, Any] | None:
 
 
 def clean_temporaries(out: Path) -> int:
-    """Remove temporary files a killed run left in ``DIR/cells/``; returns how many."""
+    """Remove temporary files a killed run left in ``DIR`` and ``DIR/cells/``; returns how many."""
     n = 0
-    for tmp in (Path(out) / "cells").glob(TMP_PREFIX + "*"):
+    for tmp in [*Path(out).glob(TMP_PREFIX + "*"), *(Path(out) / "cells").glob(TMP_PREFIX + "*")]:
         tmp.unlink(missing_ok=True)
         n += 1
     return n
