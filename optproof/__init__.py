@@ -50,6 +50,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "moments": ("optproof.mathcore.minibatch", "moments"),
     "Moments": ("optproof.mathcore.minibatch", "Moments"),
     "compare": ("optproof.proofs.compare", "compare"),
+    "run_sweep": ("optproof.proofs.sweep", "run_sweep"),
     "Comparison": ("optproof.proofs.compare", "Comparison"),
     "mathcore": ("optproof.mathcore", None),
     "sim": ("optproof.sim", None),
