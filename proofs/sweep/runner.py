@@ -59,6 +59,8 @@ def run_sweep(spec: Spec, out: Path | str, *, workers: int = 1, scheduler: str |
     """
     from tqdm import tqdm
 
+    if not isinstance(spec, Spec):
+        raise TypeError(f"spec must be a Spec (from load_spec or parse_spec); got {type(spec).__name__}")
     if not isinstance(workers, int) or isinstance(workers, bool) or not 1 <= workers <= 4096:
         raise ValueError(f"workers must be an integer in [1, 4096]; got {workers!r}")
     if threads is not None and (not isinstance(threads, int) or not 1 <= threads <= 4096):
