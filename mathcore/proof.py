@@ -43,7 +43,17 @@ class Step:
     verified: bool
 
     def latex(self) -> str:
-        return f"{sp.latex(self.lhs)} = {sp.latex(self.rhs)}"
+        return f"{sp.latex(_shown(self.lhs))} = {sp.latex(_shown(self.rhs))}"
+
+
+def _shown(x: Any) -> Any:
+    """For display only: floating-point numbers to 4 significant digits (the check used full precision)."""
+    try:
+        expr = sp.sympify(x)
+    except (sp.SympifyError, TypeError):
+        return x
+    floats = expr.atoms(sp.Float) if isinstance(expr, sp.Basic) else set()
+    return expr.xreplace({f: sp.Float(f, 4) for f in floats}) if floats else expr
 
 
 @dataclass
