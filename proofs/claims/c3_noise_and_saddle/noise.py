@@ -20,7 +20,9 @@ import sympy as sp
 
 from optproof.mathcore import batching as bt
 from optproof.mathcore import minibatch_noise as mbn
+from optproof.base.specs import HeavyBall, LeastSquares, Sampler
 from optproof.mathcore import minibatch_moments as mbm
+from optproof.mathcore.minibatch import moments
 from optproof.mathcore import minibatch_stationary as mbs
 from optproof.mathcore import noise_scale as nscale
 from optproof.mathcore import minibatch_proofs as mbp
@@ -127,11 +129,11 @@ def _data(seed: int, N: int = 64, d: int = 2):
     return X, y
 
 
-def _theta_samples(X, y, lr, momentum, kind, B, steps, n_traj, seed, theta0):
-    from optproof.sim import HeavyBall, LeastSquares, Sampler, simulate
+def _theta_samples(problem, optimizer, sampler, steps, n_traj, seed, theta0):
+    from optproof.sim import simulate
 
-    res = simulate(LeastSquares(X, y), HeavyBall(lr, momentum), Sampler(kind, B), n_traj=n_traj, n_steps=max(steps),
-                   seed=seed, theta0=theta0, record=("theta",), every="step")
+    res = simulate(problem, optimizer, sampler, n_traj=n_traj, n_steps=max(steps), seed=seed, theta0=theta0,
+                   record=("theta",), every="step")
     return res.records["theta"][:, [s - 1 for s in steps]]  # (n_traj, len(steps), d)
 
 
@@ -142,17 +144,18 @@ def _simulation_moments(cfg: RunConfig) -> Outcome:
     n = 4_000 if cfg.quick else 120_000
     steps, comps, k = [2, 10, 40], [], 0
     for momentum, lr in ((0.0, 0.1), (0.5, 0.05)):
-        for kind, replace in (("fresh", False), ("replacement", True)):
-            B = 4
-            sample = _theta_samples(X, y, lr, momentum, kind, B, steps, n, cfg.seed_for("C3", "moments", k), theta0)
+        for sampler in (Sampler("fresh", 4), Sampler("replacement", 4)):
+            # one set of specs drives both the simulator and the exact theory: no translation
+            problem, optimizer = LeastSquares(X, y), HeavyBall(lr, momentum)
+            sample = _theta_samples(problem, optimizer, sampler, steps, n, cfg.seed_for("C3", "moments", k), theta0)
             k += 1
-            mom = mbm.minibatch_moments(X, y, lr, momentum, B, max(steps), theta0, replace=replace)
+            mom = moments(problem, optimizer, sampler, max(steps), theta0=theta0)
             for j, t in enumerate(steps):
                 for p in range(2):
-                    tag = f"lambda={momentum} {kind} B={B} t={t} coord {p}"
-                    x = sample[:, j, p]
-                    comps.append(compare_mean(f"E[theta] {tag}", x, mom.mean[t, p], ALPHA_EACH))
-                    comps.append(compare_mean(f"Var[theta] {tag}", (x - mom.mean[t, p]) ** 2, mom.cov[t, p, p], ALPHA_EACH))
+                    tag = f"lambda={momentum} {sampler.kind} B={sampler.batch_size} t={t} coord {p}"
+                    x, mean = sample[:, j, p], mom.theta_mean[t, p]
+                    comps.append(compare_mean(f"E[theta] {tag}", x, mean, ALPHA_EACH))
+                    comps.append(compare_mean(f"Var[theta] {tag}", (x - mean) ** 2, mom.theta_cov[t, p, p], ALPHA_EACH))
     return comparisons_outcome(comps, "fresh-batch SGD and heavy ball vs exact moment recursions",
                                {"trajectories": n, "steps": steps})
 
@@ -168,12 +171,15 @@ def _simulation_batch_size(cfg: RunConfig) -> Outcome:
     n = 4_000 if cfg.quick else 120_000
     comps, curve = [], []
     for j, B in enumerate((1, 2, 4, 8, 16, 32)):
-        sample = _theta_samples(X, y, lr, 0.0, "fresh", B, [T], n, cfg.seed_for("C3", "batch size", j), theta_star)[:, 0, 0]
-        mom = mbm.minibatch_moments(X, y, lr, 0.0, B, T, theta_star)
+        problem, optimizer, sampler = LeastSquares(X, y), HeavyBall(lr, 0.0), Sampler("fresh", B)
+        sample = _theta_samples(problem, optimizer, sampler, [T], n, cfg.seed_for("C3", "batch size", j),
+                                theta_star)[:, 0, 0]
+        mom = moments(problem, optimizer, sampler, T, theta0=theta_star)
         exact, additive, rel = mbs.additive_model_error(X, y, lr, 0.0, B)
-        c = compare_mean(f"Var[theta_T] coord 0, B={B}", (sample - mom.mean[T, 0]) ** 2, mom.cov[T, 0, 0], ALPHA_EACH)
+        c = compare_mean(f"Var[theta_T] coord 0, B={B}", (sample - mom.theta_mean[T, 0]) ** 2, mom.theta_cov[T, 0, 0],
+                         ALPHA_EACH)
         comps.append(c)
-        curve.append((B, c.estimate, c.se, mom.cov[T, 0, 0], exact[0, 0], additive[0, 0], rel))
+        curve.append((B, c.estimate, c.se, mom.theta_cov[T, 0, 0], exact[0, 0], additive[0, 0], rel))
     numbers = {"lr": lr, "T": T, "trajectories": n,
                "additive model relative error (Frobenius) per B": {str(r[0]): r[6] for r in curve}}
     figures = [("variance_vs_B", _batch_figure(curve, lr))] if cfg.make_figures else []
@@ -218,13 +224,17 @@ def _simulation_reshuffle(cfg: RunConfig) -> Outcome:
     lr, T = 0.2, 3 * (N // B)
     theta_star = np.linalg.solve(X.T @ X, X.T @ y)
     n = 4_000 if cfg.quick else 120_000
-    fresh = _theta_samples(X, y, lr, 0.0, "fresh", B, [T], n, cfg.seed_for("C3", "reshuffle vs fresh"), theta_star)[:, 0, 0]
-    shuffled = _theta_samples(X, y, lr, 0.0, "reshuffle", B, [T], n, cfg.seed_for("C3", "reshuffle"), theta_star)[:, 0, 0]
-    mom = mbm.minibatch_moments(X, y, lr, 0.0, B, T, theta_star)
-    v_fresh = (fresh - mom.mean[T, 0]) ** 2
-    comps.append(compare_mean("Var[theta_T] fresh batches vs exact", v_fresh, mom.cov[T, 0, 0], ALPHA_EACH))
+    problem, optimizer = LeastSquares(X, y), HeavyBall(lr, 0.0)
+    fresh = _theta_samples(problem, optimizer, Sampler("fresh", B), [T], n, cfg.seed_for("C3", "reshuffle vs fresh"),
+                           theta_star)[:, 0, 0]
+    shuffled = _theta_samples(problem, optimizer, Sampler("reshuffle", B), [T], n, cfg.seed_for("C3", "reshuffle"),
+                              theta_star)[:, 0, 0]
+    mom = moments(problem, optimizer, Sampler("fresh", B), T, theta0=theta_star)
+    v_fresh = (fresh - mom.theta_mean[T, 0]) ** 2
+    comps.append(compare_mean("Var[theta_T] fresh batches vs exact", v_fresh, mom.theta_cov[T, 0, 0], ALPHA_EACH))
     # One-sided test (its own ALPHA_EACH share): the reshuffled variance lies below the fresh-batch value.
-    shuf = compare_mean("Var[theta_T] reshuffled", (shuffled - mom.mean[T, 0]) ** 2, mom.cov[T, 0, 0], ALPHA_EACH)
+    shuf = compare_mean("Var[theta_T] reshuffled", (shuffled - mom.theta_mean[T, 0]) ** 2, mom.theta_cov[T, 0, 0],
+                        ALPHA_EACH)
     ratio, se_ratio = shuf.estimate / shuf.theory, shuf.se / shuf.theory
     below = ratio + critical_z(ALPHA_EACH) * se_ratio < 1.0
     deterministic = epoch_sum < 1e-12 * np.abs(G).max() * N and below
