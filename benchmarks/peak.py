@@ -8,6 +8,7 @@ BogoMIPS / 2; the lanes from the flags: 8 with avx512f, 4 with avx2/fma, else 2.
 from __future__ import annotations
 
 import os
+import time
 import re
 
 
@@ -38,3 +39,13 @@ def peak_line(flops_per_s: float, peak: dict) -> str:
 def describe(peak: dict) -> str:
     return (f"peak: {peak['model']}, {peak['cores']} cores x {peak['ghz']:.2f} GHz x {peak['lanes']} fp64 lanes x 2 "
             f"(one FMA pipe) = {peak['flops'] / 1e9:.0f} GFLOP/s (two FMA pipes would double it)")
+
+
+def timed(f, repeat: int):
+    """Best wall time of ``repeat`` calls of ``f`` (the minimum: the least disturbed run) and its output."""
+    best, out = float("inf"), None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        out = f()
+        best = min(best, time.perf_counter() - t)
+    return best, out

@@ -30,7 +30,7 @@ import numpy as np
 import optproof.sim as sim
 from optproof.sim.kernels_lanes import get_lanes_kernel
 
-from peak import describe, machine_peak, peak_line
+from peak import describe, machine_peak, peak_line, timed
 
 N, D, B, ETA, LAM = 1024, 16, 32, 0.01, 0.9
 
@@ -121,15 +121,6 @@ def make_jax(X, y, n_traj, epochs):
         return np.asarray(mean.block_until_ready()), np.asarray(var)
 
     return call
-
-
-def timed(f, repeat):
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = f()
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
 def main(argv=None):

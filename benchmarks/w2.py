@@ -28,7 +28,7 @@ import numpy as np
 import optproof.sim as sim
 from optproof.sim import mlp
 
-from peak import describe, machine_peak, peak_line
+from peak import describe, machine_peak, peak_line, timed
 
 B, ETA, LAM, HIDDEN = 32, 0.1, 0.9, 32
 
@@ -96,15 +96,6 @@ def make_torch(X, y, shape, theta0, epochs, seed=1):
         return losses.mean(), losses.var(ddof=1)
 
     return call
-
-
-def timed(f, repeat):
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t = time.perf_counter()
-        out = f()
-        best = min(best, time.perf_counter() - t)
-    return best, out
 
 
 def compare(X, y, shape, problem, n_traj, a, peak) -> None:
