@@ -3,8 +3,9 @@
 Rows:
 
 - *reference implementations*: the NumPy ``TorchLikeSGD`` / ``KerasLikeSGD`` of ``proofs.faulty``
-  and, when installed, ``torch.optim.SGD`` and ``optax.sgd`` (plain and Nesterov, momentum 0.9),
-  each checked against every column: ``match`` or ``mismatch``;
+  and, when installed, ``torch.optim.SGD`` and ``optax.sgd`` (plain and Nesterov, momentum 0.9)
+  and ``keras.optimizers.SGD`` (momentum 0.9, Keras 3 on the torch backend, issue 11 item 6), each
+  checked against every column: ``match`` or ``mismatch``;
 - *faulty implementations*: every entry of ``proofs.faulty.FAULTS`` (plus the torch-only faults
   when torch is installed), checked only against the reference its author claims; its cell sits in
   the column of that convention and reads ``detected`` (with the failing step) or ``missed``.
@@ -19,6 +20,8 @@ scenario space, since some bugs live in the handling of missing gradients.
 from __future__ import annotations
 
 import importlib.util
+import os
+import sys
 
 import numpy as np
 
@@ -56,7 +59,26 @@ def matrix_implementations() -> dict[str, object]:
         for nesterov in (False, True):
             f = adapters.optax(optax.sgd, momentum=MU, nesterov=nesterov)
             impls[f.name] = f
+    if importlib.util.find_spec("keras") and importlib.util.find_spec("torch"):
+        f = _keras_row()
+        if f is not None:
+            impls[f.name] = f
     return impls
+
+
+def _keras_row():
+    """``adapters.keras(keras.optimizers.SGD, momentum=0.9)``, or ``None`` when Keras was already
+    imported on a backend other than torch (the adapter refuses it; the row is left out)."""
+    from optproof.proofs import adapters
+
+    if "keras" not in sys.modules:  # the backend must be chosen before Keras is imported
+        os.environ["KERAS_BACKEND"] = "torch"
+    import keras
+
+    try:
+        return adapters.keras(keras.optimizers.SGD, momentum=MU)
+    except ValueError:
+        return None
 
 
 def matrix_faults() -> tuple:
