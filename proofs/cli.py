@@ -133,7 +133,14 @@ def _cmd_report(args) -> int:
         if not args.no_progress:
             print("conformance matrix: installed implementations x conventions ...", file=sys.stderr)
         matrix = conformance_matrix(max_examples=5 if args.quick else 100, seed=cfg.seed)
-    write_report(results, cfg, out, matrix)
+    batches = None
+    if not args.no_batch_checker and {"C1", "C4", "C5"} & {c.id for c in claims}:  # shown in those sections only
+        from optproof.proofs.batches.matrix import batch_matrix
+
+        if not args.no_progress:
+            print("batch checker matrix: torch's samplers and the loader/accumulator catalogue ...", file=sys.stderr)
+        batches = batch_matrix(quick=args.quick, max_examples=10 if args.quick else None, seed=cfg.seed)
+    write_report(results, cfg, out, matrix, batches)
     print(_table(results, KINDS))
     print(f"report: {out / 'index.html'}  data: {out / 'results.json'}")
     return exit_code(results)
@@ -170,6 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--quick", action="store_true", help="smaller Monte Carlo samples (well under a minute)")
     sp.add_argument("--full", action="store_true", help="also the expensive experiments (real-data training)")
     sp.add_argument("--no-conformance", action="store_true", help="skip the optimizer conformance matrix")
+    sp.add_argument("--no-batch-checker", action="store_true",
+                    help="skip the batch checker matrix (loaders for C1, accumulation for C4/C5)")
     sp.set_defaults(func=_cmd_report)
     cli_conformance.add_subcommands(sub)
     cli_batches.add_subcommands(sub)

@@ -88,8 +88,9 @@ def _check_record(run, figures: list[str]) -> dict:
 
 
 def results_document(results: list[ClaimResult], cfg: RunConfig, figure_paths=None,
-                     conformance: dict | None = None) -> dict:
-    """The JSON-serialisable record of a run (``conformance``: ``conformance_matrix()``'s result)."""
+                     conformance: dict | None = None, batch_checker: dict | None = None) -> dict:
+    """The JSON-serialisable record of a run (``conformance``: ``conformance_matrix()``'s result,
+    ``batch_checker``: ``proofs.batches.matrix.batch_matrix()``'s)."""
     figure_paths = figure_paths or {}
     claims = []
     for res in results:
@@ -109,6 +110,7 @@ def results_document(results: list[ClaimResult], cfg: RunConfig, figure_paths=No
         "status": "fail" if {"fail", "error"} & set(statuses) else "pass",
         "claims": claims,
         "conformance": conformance,
+        "batch_checker": _jsonable(batch_checker),
     }
 
 
@@ -128,12 +130,13 @@ def render_html(doc: dict, seed_link: str | None = None) -> str:
     return render(doc, seed_link)
 
 
-def write_report(results: list[ClaimResult], cfg: RunConfig, out: Path, conformance: dict | None = None) -> dict:
+def write_report(results: list[ClaimResult], cfg: RunConfig, out: Path, conformance: dict | None = None,
+                 batch_checker: dict | None = None) -> dict:
     """Write index.html, results.json and figures/ into ``out``; return the results document."""
     out = Path(out)
     (out / "figures").mkdir(parents=True, exist_ok=True)
     figure_paths = {res.claim.id: _save_figures(res, out) for res in results}
-    doc = results_document(results, cfg, figure_paths, conformance)
+    doc = results_document(results, cfg, figure_paths, conformance, batch_checker)
     (out / "results.json").write_text(json.dumps(doc, indent=2))
     (out / "index.html").write_text(render_html(doc, _seed_note(out)))
     return doc

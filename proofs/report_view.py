@@ -3,7 +3,8 @@
 ``render(doc)`` turns ``results.json``'s structure into display rows: statuses (pass / fail /
 skipped / error / measured, each styled apart), the test behind each verdict, proofs as
 "statement, then its verified steps" with trivially true lines hidden, numbers rounded to their
-uncertainty, and the conformance matrix with its detections.  Formulas pass through one
+uncertainty, the conformance matrix with its detections, and the batch checker's matrix (loaders in
+C1's section, accumulation in C4's and C5's) with each faulty entry's counterexample.  Formulas pass through one
 ``FormulaSet`` in page order, so each distinct formula is typeset once.
 """
 from __future__ import annotations
@@ -106,6 +107,22 @@ def _conformance_view(matrix: dict | None) -> dict | None:
             "faulty": sum(groups.values()), "max_examples": matrix.get("max_examples"), "seed": matrix.get("seed")}
 
 
+def _batch_view(matrix: dict | None) -> dict:
+    """Claim id -> the batch checker's table for that claim's section (loaders: C1; accumulation: C4, C5)."""
+    if not matrix or not isinstance(matrix, dict) or "loaders" not in matrix:
+        return {}
+    views = {}
+    for key, claims, what in (("loaders", ("C1",), "data loaders and samplers (check_loader)"),
+                              ("accumulators", ("C4", "C5"), "gradient accumulation and distributed averaging (check_accumulation)")):
+        rows = matrix.get(key) or []
+        counts = Counter(r["verdict"] for r in rows)
+        view = {"what": what, "rows": rows, "verdicts": matrix.get("verdicts", []), "counts": counts,
+                "faulty": sum(r["group"] == "faulty" for r in rows),
+                "max_examples": matrix.get("max_examples") or "the checker's default", "seed": matrix.get("seed")}
+        views.update({c: view for c in claims})
+    return views
+
+
 def _short(ref: str) -> str:
     """Column label of a reference name: ``keras(momentum=0.9, nesterov=True)`` -> "keras Nesterov"."""
     return ref.split("(")[0] + (" Nesterov" if "nesterov=True" in ref else "")
@@ -128,4 +145,4 @@ def render(doc: dict, seed_link: str | None = None) -> str:
              "level": f"{100 * (1 - ALPHA_EACH):.4f}".rstrip("0"), "per_suite": int(round(SUITE_ALPHA / ALPHA_EACH))}
     return env.get_template("report.html.j2").render(
         doc=doc, claims=claims, kinds=KINDS, mode=mode, alpha=alpha, seed_link=seed_link,
-        conformance=_conformance_view(doc.get("conformance")), css=(TEMPLATES / "report.css").read_text())
+        conformance=_conformance_view(doc.get("conformance")), batches=_batch_view(doc.get("batch_checker")), css=(TEMPLATES / "report.css").read_text())
