@@ -32,6 +32,13 @@ __all__ = ["SUITE_ALPHA", "ALPHA_EACH", "Comparison", "compare", "compare_mean",
 
 SUITE_ALPHA = 1e-3
 ALPHA_EACH = 5e-6  # per comparison: 200 comparisons fit in the budget
+# Floating-point allowance of a comparison: the theory values are float64 recursions of at most a few
+# hundred steps (relative forward error <= ~ c·T·u with u = 2^-53, i.e. well below 1e-12 for T <= 1000)
+# and the estimate is a float64 mean (relative error <= n·u ~ 1e-11 only in pathological cancellation;
+# typically ~ sqrt(n)·u).  A difference within ROUNDING_REL of the larger magnitude is rounding, not
+# evidence: without this, a degenerate sample (every value equal, se ~ 1e-20) fails on the last bit.
+# It is eight orders of magnitude (and more) below any detectable error the harness reports (>= 1e-4).
+ROUNDING_REL = 1e-12
 
 
 def critical_z(alpha: float) -> float:
@@ -54,6 +61,8 @@ class Comparison:
     @property
     def z(self) -> float:
         diff = self.estimate - self.theory
+        if abs(diff) <= ROUNDING_REL * max(abs(self.estimate), abs(self.theory)):
+            return 0.0  # rounding, not evidence (see ROUNDING_REL)
         if self.se == 0.0:
             return 0.0 if diff == 0.0 else math.copysign(math.inf, diff)
         return diff / self.se

@@ -27,7 +27,8 @@ def test_verdict_follows_z_score():
 
 def test_zero_standard_error_is_exact_comparison():
     assert compare("x", 1.0, 0.0, 1.0, 1).passed
-    assert not compare("x", 1.0 + 1e-12, 0.0, 1.0, 1).passed
+    assert compare("x", 1.0 + 4e-16, 0.0, 1.0, 1).passed  # last-bit rounding (ROUNDING_REL)
+    assert not compare("x", 1.0 + 1e-9, 0.0, 1.0, 1).passed
 
 
 def test_power_detects_two_percent_error_with_enough_samples():
@@ -68,3 +69,14 @@ def test_power_verdict_says_confirmed_only_when_a_2_percent_error_is_detectable(
     assert power_verdict([sharp]) == "confirmed by simulation"
     assert power_verdict([sharp, blunt]) == "consistent with simulation (detectable error 4.6%)"
     assert power_verdict([huge]) == "consistent with simulation (detectable error 150%)"
+
+
+def test_rounding_is_not_evidence_but_a_real_gap_is():
+    """A degenerate sample (every squared deviation equal, se ~ 1e-20) against a theory value that differs
+    only in the last bits passes (found by Hypothesis in test_theory_vs_simulation); a relative gap of 4e-6
+    with the same se still fails."""
+    from optproof.proofs.stats import ROUNDING_REL, compare
+
+    assert compare("var", 0.002499999999999999, 3.8e-20, 0.0024999999999999467, 20000, 1e-7).passed
+    assert not compare("var", 0.0025, 3.8e-20, 0.00250001, 20000, 1e-7).passed
+    assert ROUNDING_REL <= 1e-12  # far below every detectable error the harness reports
