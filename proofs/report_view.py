@@ -112,11 +112,12 @@ def _batch_view(matrix: dict | None) -> dict:
     if not matrix or not isinstance(matrix, dict) or "loaders" not in matrix:
         return {}
     views = {}
-    for key, claims, what in (("loaders", ("C1",), "data loaders and samplers (check_loader)"),
-                              ("accumulators", ("C4", "C5"), "gradient accumulation and distributed averaging (check_accumulation)")):
+    for key, claims, what, checker in (
+            ("loaders", ("C1",), "data loaders and samplers", "check_loader"),
+            ("accumulators", ("C4", "C5"), "gradient accumulation and distributed averaging", "check_accumulation")):
         rows = matrix.get(key) or []
         counts = Counter(r["verdict"] for r in rows)
-        view = {"what": what, "rows": rows, "verdicts": matrix.get("verdicts", []), "counts": counts,
+        view = {"what": what, "checker": checker, "rows": rows, "verdicts": matrix.get("verdicts", []), "counts": counts,
                 "faulty": sum(r["group"] == "faulty" for r in rows),
                 "max_examples": matrix.get("max_examples") or "the checker's default", "seed": matrix.get("seed")}
         views.update({c: view for c in claims})
@@ -145,4 +146,5 @@ def render(doc: dict, seed_link: str | None = None) -> str:
              "level": f"{100 * (1 - ALPHA_EACH):.4f}".rstrip("0"), "per_suite": int(round(SUITE_ALPHA / ALPHA_EACH))}
     return env.get_template("report.html.j2").render(
         doc=doc, claims=claims, kinds=KINDS, mode=mode, alpha=alpha, seed_link=seed_link,
-        conformance=_conformance_view(doc.get("conformance")), batches=_batch_view(doc.get("batch_checker")), css=(TEMPLATES / "report.css").read_text())
+        conformance=_conformance_view(doc.get("conformance")), batches=_batch_view(doc.get("batch_checker")),
+        css=(TEMPLATES / "report.css").read_text())
