@@ -18,7 +18,7 @@ import numpy as np
 from optproof.base.validation import check_choice
 from optproof.proofs.conformance.tolerance import DTYPES as _DTYPES  # float32 and float64
 
-__all__ = ["torch", "optax", "keras", "as_factory", "check_options", "torch_loader", "torch_accumulation"]
+__all__ = ["torch", "optax", "keras", "import_keras", "as_factory", "check_options", "torch_loader", "torch_accumulation"]
 
 
 def _describe(obj: Any, hyper: dict) -> str:
@@ -189,6 +189,16 @@ class _OptaxStep:
         return [np.asarray(p).copy() for p in self.params]
 
 
+def import_keras():
+    """Keras 3, imported on the torch backend: ``KERAS_BACKEND=torch`` is set before its first import
+    (an import that already happened keeps its backend; ``keras`` then refuses anything but torch)."""
+    if "keras" not in sys.modules:
+        os.environ["KERAS_BACKEND"] = "torch"
+    import keras as _k
+
+    return _k
+
+
 def keras(optimizer_cls, *, dtype=np.float32, **hyperparameters):
     """Factory for a Keras 3 optimizer class on the torch backend: ``adapters.keras(keras.optimizers.SGD, momentum=0.9)``.
 
@@ -196,10 +206,7 @@ def keras(optimizer_cls, *, dtype=np.float32, **hyperparameters):
     loaded).  The lr is assigned to ``optimizer.learning_rate`` at every step; a ``None`` gradient is
     left out of ``apply_gradients`` (the variable and its slots stay untouched, ``Reference.keras``).
     """
-    if "keras" not in sys.modules:
-        os.environ["KERAS_BACKEND"] = "torch"
-    import keras as _k
-
+    _k = import_keras()
     if _k.backend.backend() != "torch":
         raise ValueError(f"keras must run on the torch backend; it was imported with {_k.backend.backend()!r}")
     if not (isinstance(optimizer_cls, type) and issubclass(optimizer_cls, _k.optimizers.Optimizer)):

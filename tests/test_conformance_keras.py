@@ -4,8 +4,7 @@ file takes ~14 s here (Keras import ~7 s of it), measured with `time pytest test
 from __future__ import annotations
 
 import itertools
-import os
-import sys
+import importlib.util
 
 import pytest
 
@@ -17,9 +16,9 @@ from optproof.proofs.conformance.matrix import _cell, matrix_implementations, ma
 @pytest.fixture(scope="module")
 def keras():
     """Imported only when a test runs (not at collection, where -m 'not slow' would still pay for it)."""
-    if "keras" not in sys.modules:
-        os.environ["KERAS_BACKEND"] = "torch"
-    return pytest.importorskip("keras")
+    if importlib.util.find_spec("keras") is None:
+        pytest.skip("keras is not installed (the [keras] extra)")
+    return adapters.import_keras()  # on the torch backend, before anything else imports it
 
 COMBOS = [dict(momentum=mu, nesterov=nest, weight_decay=wd)
           for mu, nest, wd in itertools.product((0.0, 0.9), (False, True), (0.0, 0.1)) if not (nest and not mu)]

@@ -20,8 +20,6 @@ scenario space, since some bugs live in the handling of missing gradients.
 from __future__ import annotations
 
 import importlib.util
-import os
-import sys
 
 import numpy as np
 
@@ -71,10 +69,7 @@ def _keras_row():
     imported on a backend other than torch (the adapter refuses it; the row is left out)."""
     from optproof.proofs import adapters
 
-    if "keras" not in sys.modules:  # the backend must be chosen before Keras is imported
-        os.environ["KERAS_BACKEND"] = "torch"
-    import keras
-
+    keras = adapters.import_keras()
     try:
         return adapters.keras(keras.optimizers.SGD, momentum=MU)
     except ValueError:
