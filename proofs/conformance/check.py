@@ -63,7 +63,7 @@ def factory_name(factory) -> str:
 
 def hypothesis_home() -> Path:
     """Hypothesis's storage during a check: ``<cache>/hypothesis``, the cache being ``$OPTPROOF_CACHE``
-    or ``$XDG_CACHE_HOME/optproof`` (``~/.cache/optproof``), as for the report's formulas."""
+    or ``$XDG_CACHE_HOME/optproof`` (``~/.cache/optproof``)."""
     root = os.environ.get("OPTPROOF_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "optproof")
     return Path(root) / "hypothesis"
