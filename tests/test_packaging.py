@@ -99,3 +99,15 @@ def test_folders_refuse_their_bare_names(name):
     out = subprocess.run([sys.executable, "-c", f"import {name}"], cwd=ROOT, capture_output=True, text=True)
     assert out.returncode != 0
     assert f"import optproof.{name}, not {name}" in out.stderr
+
+
+@pytest.mark.parametrize("name", ["adapters", "strategies"])
+def test_face_submodules_are_the_proofs_modules(name):
+    """``from optproof.adapters import torch_loader`` (as the docs write it) and ``optproof.adapters.x`` reach
+    one and the same module."""
+    import importlib
+
+    import optproof
+
+    alias, real = importlib.import_module(f"optproof.{name}"), importlib.import_module(f"optproof.proofs.{name}")
+    assert alias is real and getattr(optproof, name) is real
