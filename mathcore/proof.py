@@ -35,14 +35,25 @@ def equal(lhs: Any, rhs: Any) -> bool:
 
 @dataclass(frozen=True)
 class Step:
-    """One verified equality of a proof."""
+    """One verified equality of a proof.
+
+    ``why`` names the mathematics (e.g. "induction step", "Vieta's formulas"); ``shows`` is the LaTeX
+    of the statement as written, before SymPy evaluates it (e.g. ``\operatorname{tr} A = 1 + \lambda
+    - \eta h``); ``lhs``/``rhs`` are the evaluated objects that were compared.
+    """
 
     why: str
     lhs: Any
     rhs: Any
     verified: bool
+    shows: str = ""
 
     def latex(self) -> str:
+        """The statement proven: ``shows`` when given, else the evaluated comparison."""
+        return self.shows or self.checked_latex()
+
+    def checked_latex(self) -> str:
+        """The comparison SymPy actually checked, after evaluation: ``lhs = rhs``."""
         return f"{sp.latex(_shown(self.lhs))} = {sp.latex(_shown(self.rhs))}"
 
 
@@ -64,24 +75,25 @@ class Proof:
     steps: list[Step] = field(default_factory=list)
     assumptions: str = ""
 
-    def step(self, why: str, lhs: Any, rhs: Any, verified: bool | None = None) -> "Proof":
-        """Append a step; verify it with ``equal`` unless ``verified`` is given by a stronger method."""
+    def step(self, why: str, lhs: Any, rhs: Any, verified: bool | None = None, *, shows: str = "") -> "Proof":
+        """Append a step; verify it with ``equal`` unless ``verified`` is given by a stronger method.
+        ``shows``: LaTeX of the statement before evaluation (see ``Step``)."""
         ok = equal(lhs, rhs) if verified is None else bool(verified)
-        self.steps.append(Step(why, lhs, rhs, ok))
+        self.steps.append(Step(why, lhs, rhs, ok, shows))
         return self
 
-    def cite(self, why: str, lemma: "Proof", lhs: Any, rhs: Any) -> "Proof":
+    def cite(self, why: str, lemma: "Proof", lhs: Any, rhs: Any, *, shows: str = "") -> "Proof":
         """A step that uses ``lemma``: verified only if the lemma holds AND ``lhs = rhs`` (the instance
         the lemma is applied to, e.g. the library's public function at the cited arguments)."""
-        self.steps.append(Step(why, lhs, rhs, bool(lemma.holds) and equal(lhs, rhs)))
+        self.steps.append(Step(why, lhs, rhs, bool(lemma.holds) and equal(lhs, rhs), shows))
         return self
 
-    def check(self, why: str, agreed: tuple[bool, int, float]) -> "Proof":
+    def check(self, why: str, agreed: tuple[bool, int, float], *, shows: str = "") -> "Proof":
         """A step recording ``agreement.float_branch_agrees``: the float branch equals the proven SymPy
         branch at n points; shown as (worst error / tolerance) ≤ 1."""
         ok, n, worst = agreed
         self.steps.append(Step(f"{why}: float branch = SymPy branch at {n} points (worst error/tolerance <= 1)",
-                               sp.Float(worst, 3), sp.Integer(1), bool(ok)))
+                               sp.Float(worst, 3), sp.Integer(1), bool(ok), shows))
         return self
 
     @property
