@@ -35,7 +35,7 @@ import numpy as np
 import sympy as sp
 
 from optproof.mathcore.momentum import eta, lam, m0, t, theta0
-from optproof.base.validation import check_array, check_int, check_real
+from optproof.base.validation import MOMENTUM_RANGE, check_array, check_int, check_real
 
 __all__ = [
     "h", "z",
@@ -138,10 +138,12 @@ def rate(h: Any, lr: Any, momentum: Any):
 
     Numerically ``(|τ| + √max(Δ, 0))/2`` or ``√λ`` with the factored ``Δ``; the error is at most
     ``8u·S + √(16u)·S`` with ``S = 1 + |λ| + |ηh|`` (the ``√`` term only near ``Δ = 0``, where the
-    spectral radius itself is not Lipschitz).
+    spectral radius itself is not Lipschitz).  Arguments: ``h ≥ 0``, ``lr > 0``, ``momentum`` in
+    ``MOMENTUM_RANGE`` = [0, 1] (the proven domain, ``prove_rate``); ValueError naming the parameter otherwise.
     """
     raw = (h, lr, momentum)
-    h, lr, momentum = _check(h, lr, momentum)
+    h, lr, momentum = _check_h(h, 0.0), check_real("lr", lr, 0.0, lo_open=True, allow_symbolic=True), \
+        check_real("momentum", momentum, *MOMENTUM_RANGE, allow_symbolic=True)
     if _symbolic(*raw):
         hs, ls, ms = _sym(*raw)
         tau, d = 1 + ms - ls * hs, (1 + ms - ls * hs) ** 2 - 4 * ms

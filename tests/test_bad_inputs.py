@@ -14,8 +14,10 @@ from functools import partial
 
 import numpy as np
 import pytest
+import sympy as sp
 
 import optproof.sim as sim
+from optproof.mathcore import quadratic as qd
 from optproof.proofs import adapters, strategies
 from optproof.proofs.cli import main
 from optproof.proofs.conformance import Reference, assert_conforms, check, identify
@@ -75,6 +77,17 @@ API = [
     ("quad-not-square", lambda: sim.Quadratic(np.ones((2, 3))), ValueError, "shape"),
     ("quad-complex", lambda: sim.Quadratic(np.eye(2) * 1j), ValueError, "real floating-point"),
     ("quad-noise-negative", lambda: sim.Quadratic(np.eye(2), noise_std=-1.0), ValueError, "noise_std"),
+    # --- mathcore.quadratic.rate: the proven domain h >= 0, lr > 0, momentum in MOMENTUM_RANGE = [0, 1]
+    ("rate-momentum-above-1", lambda: qd.rate(1.0, 0.1, 1.5), ValueError,
+     "momentum must be a finite real number in [0.0, 1.0]; got 1.5"),
+    ("rate-momentum-negative", lambda: qd.rate(1.0, 0.1, -0.5), ValueError,
+     "momentum must be a finite real number in [0.0, 1.0]; got -0.5"),
+    ("rate-momentum-rational-negative", lambda: qd.rate(1, sp.Rational(1, 10), sp.Rational(-1, 2)), ValueError,
+     "momentum must be a finite real number in [0.0, 1.0]"),
+    ("rate-h-negative", lambda: qd.rate(-1.0, 0.1, 0.5), ValueError, "h must be a finite real number in [0.0, inf)"),
+    ("rate-h-array-negative", lambda: qd.rate(np.array([1.0, -2.0]), 0.1, 0.5), ValueError,
+     "h must contain only values in [0.0, inf)"),
+    ("rate-lr-zero", lambda: qd.rate(1.0, 0.0, 0.5), ValueError, "lr must be a finite real number in (0.0, inf)"),
     # --- sim: simulate
     ("sim-n_traj-zero", lambda: run(n_traj=0), ValueError, "n_traj must be an integer in [1,"),
     ("sim-n_traj-float", lambda: run(n_traj=2.5), ValueError, "n_traj must be an integer"),
