@@ -224,6 +224,8 @@ MUTANTS = [
            "exact: moment recursions and optimal step", _check("C3", _C3_MOMENTS)),
     Mutant("C3", "minibatch_moments x1.02", f"{M}.minibatch_moments:minibatch_moments", scaled(),
            "exact: moment recursions and optimal step", _check("C3", _C3_MOMENTS)),
+    Mutant("C3", "minibatch_stationary.stationary_covariance x1.02", f"{M}.minibatch_stationary:stationary_covariance",
+           scaled(), "exact: stationary covariance = enumerated rational fixed point", _check("C3", _C3_MOMENTS)),
     Mutant("C3", "amplitude_variance x1.02", f"{M}.saddle:amplitude_variance", scaled(),
            "prove_escape_law", _proof(f"{M}.saddle", "prove_escape_law")),
     Mutant("C3", "escape_time_leading x1.02 (float branch only)", f"{M}.saddle:escape_time_leading",

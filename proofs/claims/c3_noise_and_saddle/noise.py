@@ -114,8 +114,60 @@ def _exact_moments(cfg: RunConfig) -> Outcome:
     ok &= -b / (2 * a) == eps and gain(eps) == dl
     rows.update({"eps_opt (B=2)": str(eps), "dL_opt": str(dl), "B_simple": str(nscale.gradient_noise_scale(_X, _Y, _THETA)),
                  "B_noise": str(nscale.critical_batch_size(_X, _Y, _THETA))})
-    return Outcome(ok, "moment recursions = enumeration of all 216 batch sequences exactly (lambda = 0, 1/2); "
-                       "(eps_opt, dL_opt) = vertex of the exactly enumerated expected loss decrease", rows)
+    stationary_ok, stationary_rows = _exact_stationary()
+    rows.update(stationary_rows)
+    return Outcome(ok and stationary_ok, "moment recursions = enumeration of all 216 batch sequences exactly "
+                   "(lambda = 0, 1/2); (eps_opt, dL_opt) = vertex of the exactly enumerated expected loss decrease; "
+                   "stationary_covariance = the exact rational fixed point of the enumerated second-moment map "
+                   "(within its float rounding bound)", rows)
+
+
+def _enumerated_stationary(lr: F, momentum: F, B: int) -> tuple[sp.Matrix, sp.Matrix]:
+    """Exact stationary ``Cov[(θ, m)]`` of heavy ball with a fresh B-subset each step, from the data alone.
+
+    With ``w = (θ − θ*, m)`` one step is ``w' = M_b w + c_b``, ``M_b = [[I − ηH_b, λI], [−ηH_b, λI]]``,
+    ``c_b = −η(g_b(θ*), g_b(θ*))``, ``b`` uniform over the B-subsets and independent of ``w``.  The mean
+    tends to 0 (``E c_b = −η∇L(θ*) = 0``), so the stationary ``C`` solves
+    ``vec C = E_b[M_b ⊗ M_b] vec C + vec E_b[c_b c_bᵀ]``: a 16×16 rational system.  Returns ``(C, E_b[M_b ⊗ M_b])``.
+    """
+    X, y = sp.Matrix(_X), sp.Matrix(_Y)
+    theta_star = (X.T * X).LUsolve(X.T * y)
+    eye, lr, momentum = sp.eye(2), sp.Rational(lr), sp.Rational(momentum)
+    batches = list(combinations(range(len(_X)), B))
+    op, src = sp.zeros(16, 16), sp.zeros(4, 4)
+    for batch in batches:
+        Xb, yb = X.extract(list(batch), [0, 1]), y.extract(list(batch), [0])
+        Hb = Xb.T * Xb / B
+        gb = Hb * theta_star - Xb.T * yb / B
+        M = sp.Matrix(sp.BlockMatrix([[eye - lr * Hb, momentum * eye], [-lr * Hb, momentum * eye]]))
+        c = -lr * sp.Matrix.vstack(gb, gb)
+        op += sp.kronecker_product(M, M) / len(batches)
+        src += c * c.T / len(batches)
+    return (sp.eye(16) - op).LUsolve(src.reshape(16, 1)).reshape(4, 4), op
+
+
+def _exact_stationary() -> tuple[bool, dict]:
+    """``mbs.stationary_covariance(joint=True)`` (float) against the enumerated exact fixed point.
+
+    The absolute value is compared (a ratio would let a uniform scale error through).  Rounding bound: the
+    library forms the 16×16 operator, θ* and Σ(θ*) with O(1) roundings per entry and solves a 16×16 system
+    (backward stable), so each entry errs by at most ``64·16·u·(κ(I − 𝒯) + κ(H))·‖C‖_F`` (first-order
+    perturbation bound for linear systems, κ in the 2-norm, u = 2⁻⁵³).
+    """
+    ok, rows, u = True, {}, np.finfo(float).eps / 2
+    Xf, yf = np.array(_X, float), np.array(_Y, float)
+    cond_H = np.linalg.cond(Xf.T @ Xf)
+    for momentum, B in ((F(0), 1), (F(0), 2), (F(1, 2), 1), (F(1, 2), 2)):
+        exact, op = _enumerated_stationary(F(1, 4), momentum, B)
+        got = mbs.stationary_covariance(Xf, yf, 0.25, float(momentum), B, joint=True)
+        ex = np.array(exact.tolist(), dtype=float)
+        tol = 64 * 16 * u * (np.linalg.cond(np.eye(16) - np.array(op.tolist(), dtype=float)) + cond_H) * \
+            np.linalg.norm(ex)
+        err = float(np.abs(got - ex).max())
+        ok &= err <= tol
+        rows[f"stationary Cov[(theta, m)] lambda={momentum} B={B}"] = {
+            "exact": [[str(v) for v in exact.row(i)] for i in range(4)], "max |float - exact|": err, "bound": tol}
+    return ok, rows
 
 
 def _loss(th):
