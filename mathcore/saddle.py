@@ -32,7 +32,7 @@ import numpy as np
 import sympy as sp
 
 from optproof.mathcore.batching import batch_loss_variance, batch_variance_factor
-from optproof.mathcore.momentum import eta, lam, t
+from optproof.mathcore.momentum import eta, heavy_ball_step, lam, t
 from optproof.mathcore.noise import s2
 from optproof.mathcore.agreement import float_branch_agrees
 from optproof.mathcore.proof import Proof
@@ -184,21 +184,29 @@ def prove_saddle_stationary() -> Proof:
     proof = Proof(r"\nabla L(0) = 0,\ \nabla L_B(0) = (0, \bar a_B)\neq 0,\ \mathbb{E}_B \bar a_B = 0",
                   assumptions="l_i = (x^2 - mu y^2)/2 + a_i y, sum_i a_i = 0; theta_0 = 0, m_0 = 0")
     f = (x**2 - mu * y**2) / 2
-    grad = sp.Matrix([sp.diff(f, x), sp.diff(f, y)])
-    proof.step("grad f = (x, -mu y) vanishes at the origin", grad.subs({x: 0, y: 0}), sp.zeros(2, 1),
-               verified=grad.subs({x: 0, y: 0}) == sp.zeros(2, 1))
-    hess = sp.hessian(f, (x, y))
-    proof.step("Hessian diag(1, -mu): a strict saddle (det = -mu < 0)", hess.det(), -mu)
-    gb = sp.Matrix([sp.diff(f + abar * y, x), sp.diff(f + abar * y, y)]).subs({x: 0, y: 0})
-    proof.step("batch gradient at the saddle is (0, abar_B): zero only if the batch mean of a vanishes", gb,
-               sp.Matrix([0, abar]), verified=gb == sp.Matrix([0, abar]))
-    m_new = lam * sp.zeros(2, 1) - eta * grad.subs({x: 0, y: 0})
-    proof.step("full batch from rest: m_1 = lam*0 - eta*0 = 0, so theta_t = 0 for all t (induction)", m_new,
-               sp.zeros(2, 1), verified=m_new == sp.zeros(2, 1))
-    N, i = sp.symbols("N i", integer=True, positive=True)
+    at_origin = lambda e: sp.Subs(e, (x, y), (0, 0))  # noqa: E731 - evaluated by the check, not before
+    grad = [at_origin(sp.diff(f, v)) for v in (x, y)]
+    proof.step("stationary point: grad f = (x, -mu y), evaluated at the origin, vanishes", sp.Tuple(*grad),
+               sp.Tuple(0, 0), shows=r"\nabla f(0, 0) = (x, -\mu y)\big|_{(x, y) = (0, 0)} = (0, 0)")
+    proof.step("second-derivative test: Hessian diag(1, -mu), det = -mu < 0, so a strict saddle",
+               sp.Determinant(sp.ImmutableMatrix(sp.hessian(f, (x, y)))), -mu,
+               shows=r"\det \nabla^2 f = \det \operatorname{diag}(1, -\mu) = -\mu < 0")
+    gb = [at_origin(sp.diff(f + abar * y, v)) for v in (x, y)]
+    proof.step("batch gradient at the saddle is (0, abar_B): zero only if the batch mean of a vanishes",
+               sp.Tuple(*gb), sp.Tuple(0, abar), shows=r"\nabla L_B(0, 0) = (x, -\mu y + \bar a_B)\big|_{(x, y) = (0, 0)}"
+                                                      r" = (0, \bar a_B)")
+    N, B, i = sp.symbols("N B i", integer=True, positive=True)
     a = sp.IndexedBase("a")
-    proof.step("E_B abar_B = (1/N) sum a_i = 0 (uniform batches, C5) when sum a_i = 0",
-               (sp.Sum(a[i], (i, 1, N)) / N).subs(sp.Sum(a[i], (i, 1, N)), 0), 0)
+    total = sp.Sum(a[i], (i, 1, N))
+    proof.step("counting: each example lies in C(N-1, B-1) of the C(N, B) uniform batches (C5), so "
+               "E_B abar_B = (1/N) sum a_i, which is 0 when sum a_i = 0",
+               sp.binomial(N - 1, B - 1) / (B * sp.binomial(N, B)) * total, total / N,
+               shows=r"\mathbb{E}_B \bar a_B = \frac{\binom{N-1}{B-1}}{B\binom{N}{B}}\sum_{i=1}^{N} a_i"
+                     r" = \frac{1}{N}\sum_{i=1}^{N} a_i = 0")
+    theta1, m1 = zip(*(heavy_ball_step(sp.Integer(0), sp.Integer(0), gi, eta, lam) for gi in grad))
+    proof.step("full batch from rest: heavy_ball_step gives m_1 = lam*0 - eta*0 = 0 and theta_1 = 0, so "
+               "theta_t = 0 for all t (induction)", sp.Tuple(*m1, *theta1), sp.Tuple(0, 0, 0, 0),
+               shows=r"(\theta_1, m_1) = \texttt{heavy\_ball\_step}(0, 0, \nabla L(0), \eta, \lambda) = (0, 0)")
     return proof
 
 
@@ -206,25 +214,37 @@ def prove_noisy_recursion() -> Proof:
     """``y_{t+1} = τ y_t − λ y_{t−1} − η ξ_{t+1}``; roots real with ``z₁ > 1 > z₂ ≥ 0``; impulse response ``S``."""
     proof = Proof(r"y_{t+1} = (1+\lambda+\eta\mu) y_t - \lambda y_{t-1} - \eta\xi_{t+1},\ z_1 > 1 > z_2 \ge 0",
                   assumptions="g_t = -mu y_{t-1} + xi_t in the y direction; eta, mu > 0; 0 <= lam <= 1")
-    yp, yc, mc, xi = sp.symbols("y_prev y_t m_t xi", real=True)
-    m_next = lam * mc - eta * (-mu * yc + xi)
-    y_next = yc + m_next
+    yp, yc, xi = sp.symbols("y_prev y_t xi", real=True)
     tau = 1 + lam + eta * mu
-    proof.step("one heavy-ball step, with m_t = y_t - y_{t-1}", y_next.subs(mc, yc - yp),
-               tau * yc - lam * yp - eta * xi)
+    y_next, _ = heavy_ball_step(yc, yc - yp, -mu * yc + xi, eta, lam)
+    proof.step("one heavy-ball step (heavy_ball_step) with m_t = y_t - y_{t-1} and g = -mu y_t + xi: a "
+               "second-order linear recursion", y_next, tau * yc - lam * yp - eta * xi,
+               shows=r"\texttt{heavy\_ball\_step}(y_t, y_t - y_{t-1}, -\mu y_t + \xi_{t+1}, \eta, \lambda)_0"
+                     r" = (1+\lambda+\eta\mu) y_t - \lambda y_{t-1} - \eta \xi_{t+1}")
     z = sp.Symbol("z")
     p = z**2 - tau * z + lam
-    proof.step("discriminant tau^2 - 4 lam = (1 - lam)^2 + eta mu (2(1 + lam) + eta mu) > 0",
-               tau**2 - 4 * lam, (1 - lam) ** 2 + eta * mu * (2 * (1 + lam) + eta * mu))
-    proof.step("p(1) = -eta mu < 0: one root above 1 (p -> +oo), the other below 1", p.subs(z, 1), -eta * mu)
-    proof.step("p(0) = lam >= 0 and z1 z2 = lam: z2 = lam/z1 in [0, 1)", p.subs(z, 0), lam)
+    proof.step("discriminant of p(z) = z^2 - tau z + lam is a sum of positive terms: real roots",
+               tau**2 - 4 * lam, (1 - lam) ** 2 + eta * mu * (2 * (1 + lam) + eta * mu),
+               shows=r"(1+\lambda+\eta\mu)^2 - 4\lambda = (1 - \lambda)^2 + \eta\mu\,(2(1 + \lambda) + \eta\mu) > 0")
+    proof.step("intermediate value theorem: p(1) = -eta mu < 0 and p -> +oo, one root above 1, the other below 1",
+               sp.Subs(p, z, 1), -eta * mu, shows=r"p(1) = 1 - (1+\lambda+\eta\mu) + \lambda = -\eta\mu < 0")
+    proof.step("p(0) = lam >= 0 = z1 z2 (Vieta): z2 = lam/z1 in [0, 1)", sp.Subs(p, z, 0), lam,
+               shows=r"p(0) = z_1 z_2 = \lambda \ge 0")
     z1, z2 = sp.symbols("z1 z2", positive=True)
     n = sp.Symbol("n", integer=True, nonnegative=True)
-    S = lambda k: (z1**k - z2**k) / (z1 - z2)
-    proof.step("impulse response: S_0 = 0", S(0), 0)
-    proof.step("impulse response: S_1 = 1", S(1), 1)
-    proof.step("S_{n+2} = (z1 + z2) S_{n+1} - z1 z2 S_n (noise -eta xi_k enters y_k with weight S_1 = 1)",
-               sp.expand(S(n + 2) - (z1 + z2) * S(n + 1) + z1 * z2 * S(n), power_exp=True), 0)
+    S = lambda k: (z1**k - z2**k) / (z1 - z2)  # noqa: E731
+    proof.step("impulse response, initial value S_0 = 0", sp.Subs(S(n), n, 0), 0,
+               shows=r"S_0 = \frac{z_1^0 - z_2^0}{z_1 - z_2} = 0")
+    proof.step("impulse response, initial value S_1 = 1 (noise -eta xi_k enters y_k with weight 1)",
+               sp.Subs(S(n), n, 1), 1, shows=r"S_1 = \frac{z_1 - z_2}{z_1 - z_2} = 1")
+    proof.step("S_n = (z1^n - z2^n)/(z1 - z2) solves the homogeneous recursion (z1, z2 roots of p)",
+               S(n + 2), (z1 + z2) * S(n + 1) - z1 * z2 * S(n),
+               shows=r"S_{n+2} = (z_1 + z_2) S_{n+1} - z_1 z_2 S_n")
+    r1, r2 = growth_roots(eta, lam, mu)
+    proof.step("the library's growth_roots are the roots of p, and their product is lam (Vieta's formulas)",
+               sp.Tuple(sp.Subs(p, z, r1), sp.Subs(p, z, r2), r1 * r2), sp.Tuple(0, 0, lam),
+               shows=r"(z_1, z_2) = \texttt{growth\_roots}(\eta, \lambda, \mu):\ p(z_1) = p(z_2) = 0,\ "
+                     r"z_1 z_2 = \lambda")
     return proof
 
 
@@ -235,30 +255,43 @@ def prove_second_moment() -> Proof:
                   assumptions="y_t = -eta sum_k S_{t-k+1} xi_k (prove_noisy_recursion), xi_k independent, "
                               "mean 0, variance s2: cross terms vanish, E y_t^2 = eta^2 s2 sum_n S_n^2")
     z1, z2 = sp.symbols("z1 z2", positive=True)
-    S = lambda k: (z1**k - z2**k) / (z1 - z2)
-    G = lambda x, k: geometric_sum_branches(x, k)[1]
-    closed = lambda k, l1, l2: eta**2 * s2 / (l1 - l2) ** 2 * (
+    S = lambda k: (z1**k - z2**k) / (z1 - z2)  # noqa: E731
+    G = lambda x, k: geometric_sum_branches(x, k)[1]  # noqa: E731
+    closed = lambda k, l1, l2: eta**2 * s2 / (l1 - l2) ** 2 * (  # noqa: E731
         l1**2 * G(l1**2, k) - 2 * l1 * l2 * G(l1 * l2, k) + l2**2 * G(l2**2, k))
-    V = lambda k: closed(k, z1, z2)
-    proof.step("base: E y_0^2 = 0", V(0), 0)
-    proof.step("induction step: V_{t+1} - V_t = eta^2 s2 S_{t+1}^2 (lam = z1 z2 != 1)",
-               sp.expand(sp.simplify(V(t + 1) - V(t) - eta**2 * s2 * S(t + 1) ** 2), power_exp=True), 0)
-    G1 = lambda k: geometric_sum_branches(1, k)[0]
-    V1 = lambda k: eta**2 * s2 / (z1 - 1 / z1) ** 2 * (z1**2 * G(z1**2, k) - 2 * G1(k) + z1**-2 * G(z1**-2, k))
-    proof.step("lam = 1 branch (z2 = 1/z1, G(1, t) = t): V_{t+1} - V_t = eta^2 s2 S_{t+1}^2",
-               sp.simplify(V1(t + 1) - V1(t) - eta**2 * s2 * ((z1 ** (t + 1) - z1 ** (-t - 1)) / (z1 - 1 / z1)) ** 2), 0)
+    V = lambda k: closed(k, z1, z2)  # noqa: E731
+    proof.step("base case t = 0: the closed form is 0 = E y_0^2 (y_0 = 0)", sp.Subs(V(t), t, 0), 0,
+               shows=r"V_0 = \frac{\eta^2 s^2}{(z_1-z_2)^2}\left[z_1^2 G(z_1^2,0) - 2\lambda G(\lambda,0)"
+                     r" + z_2^2 G(z_2^2,0)\right] = 0 = \mathbb{E}\,y_0^2")
+    inc, term = V(t + 1) - V(t), eta**2 * s2 * S(t + 1) ** 2
+    proof.step("induction step: the closed form grows by eta^2 s2 S_{t+1}^2, the new term of the sum "
+               "(lam = z1 z2 != 1)", inc, term,
+               verified=sp.expand(sp.simplify(inc - term), power_exp=True) == 0,
+               shows=r"V_{t+1} - V_t = \eta^2 s^2 S_{t+1}^2 = \eta^2 s^2 \left(\frac{z_1^{t+1} - z_2^{t+1}}"
+                     r"{z_1 - z_2}\right)^2")
+    G1 = lambda k: geometric_sum_branches(1, k)[0]  # noqa: E731
+    V1 = lambda k: eta**2 * s2 / (z1 - 1 / z1) ** 2 * (z1**2 * G(z1**2, k) - 2 * G1(k) + z1**-2 * G(z1**-2, k))  # noqa: E731
+    inc1, term1 = V1(t + 1) - V1(t), eta**2 * s2 * ((z1 ** (t + 1) - z1 ** (-t - 1)) / (z1 - 1 / z1)) ** 2
+    proof.step("induction step, lam = 1 branch (z2 = 1/z1, G(1, t) = t)", inc1, term1,
+               verified=sp.simplify(inc1 - term1) == 0,
+               shows=r"\lambda = 1:\ V_{t+1} - V_t = \eta^2 s^2 \left(\frac{z_1^{t+1} - z_1^{-t-1}}{z_1 - z_1^{-1}}\right)^2")
     api = second_moment(t, eta, lam, s2, mu)
     generic = api.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: e.args[-1][0])
     r1, r2 = growth_roots(eta, lam, mu)
-    proof.step("second_moment(t, eta, lam, s2, mu) is this closed form at z1, z2 = growth_roots (lam != 1 branch)",
-               generic, closed(t, r1, r2))
-    sgd = closed(t, 1 + eta * mu, sp.Integer(0))
-    proof.step("SGD (lam = 0, z1 = 1 + eta mu, z2 = 0): eta s2 ((1 + eta mu)^{2t} - 1)/(mu (2 + eta mu))",
-               sgd, sgd_second_moment())
+    proof.step("the library function equals the derived closed form at z1, z2 = growth_roots (lam != 1 branch)",
+               generic, closed(t, r1, r2),
+               shows=r"\texttt{second\_moment}(t, \eta, \lambda, s^2, \mu) = V_t\big|_{(z_1, z_2) = "
+                     r"\texttt{growth\_roots}(\eta, \lambda, \mu)}\quad (\lambda \ne 1)")
+    proof.step("SGD (lam = 0, z1 = 1 + eta mu, z2 = 0): the closed form equals sgd_second_moment",
+               closed(t, 1 + eta * mu, sp.Integer(0)), sgd_second_moment(),
+               shows=r"V_t\big|_{z_1 = 1+\eta\mu,\ z_2 = 0} = \texttt{sgd\_second\_moment}(t, \eta, s^2, \mu)"
+                     r" = \frac{\eta s^2((1+\eta\mu)^{2t} - 1)}{\mu(2+\eta\mu)}")
     proof.check("second_moment(12, ...) at lam = 0, lam -> 1, lam = 1, small and large eta mu", float_branch_agrees(
         lambda a, b, c, d: second_moment(12, a, b, c, d), (eta, lam, s2, mu),
         [(0.1, 0.0, 1.0, 1.0), (0.1, 0.9, 2.0, 1.0), (0.01, 0.999, 1.0, 0.5), (0.05, 1.0, 1.0, 1.0),
-         (0.5, 0.5, 0.3, 2.0), (1e-3, 0.99, 1.0, 1.0)], symbolic=second_moment(t, eta, lam, s2, mu).subs(t, 12)))
+         (0.5, 0.5, 0.3, 2.0), (1e-3, 0.99, 1.0, 1.0)], symbolic=second_moment(t, eta, lam, s2, mu).subs(t, 12)),
+        shows=r"\texttt{second\_moment}(12, \eta, \lambda, s^2, \mu)\ \text{in floats} \approx "
+              r"\texttt{second\_moment}(12, \eta, \lambda, s^2, \mu)\ \text{in SymPy}\ (\text{relative } 10^{-9})")
     return proof
 
 
@@ -268,31 +301,43 @@ def prove_escape_law() -> Proof:
                   r"{(z_1-z_2)^2(z_1^2-1)},\ s^2 = \frac{N-B}{(N-1)B}\mathrm{var}(a)",
                   assumptions="z1 > 1 > z2 >= 0 (prove_noisy_recursion); y_t ~ z1^t Z as t -> oo")
     z1, z2 = sp.symbols("z1 z2", positive=True)
-    G = lambda x, k: geometric_sum_branches(x, k)[1]
+    G = lambda x, k: geometric_sum_branches(x, k)[1]  # noqa: E731
     V = eta**2 * s2 / (z1 - z2) ** 2 * (z1**2 * G(z1**2, t) - 2 * z1 * z2 * G(z1 * z2, t) + z2**2 * G(z2**2, t))
     sz2 = eta**2 * s2 * z1**2 / ((z1 - z2) ** 2 * (z1**2 - 1))
     pre = eta**2 * s2 / (z1 - z2) ** 2
     c1, c2 = -2 * pre * z1 * z2 / (z1 * z2 - 1), pre * z2**2 / (z2**2 - 1)
     c3 = -pre * (z1**2 / (z1**2 - 1) - 2 * z1 * z2 / (z1 * z2 - 1) + z2**2 / (z2**2 - 1))
-    proof.step("V_t = sigma_Z^2 z1^{2t} + c1 (z1 z2)^t + c2 z2^{2t} + c3: dividing by z1^{2t}, the rest is "
-               "c1 (z2/z1)^t + c2 (z2/z1)^{2t} + c3 z1^{-2t} -> 0 (0 <= z2/z1 < 1 < z1)",
-               V, sz2 * z1 ** (2 * t) + c1 * (z1 * z2) ** t + c2 * z2 ** (2 * t) + c3)
+    proof.step("geometric sums expanded: V_t = sigma_Z^2 z1^{2t} + c1 (z1 z2)^t + c2 z2^{2t} + c3; dividing by "
+               "z1^{2t}, the rest c1 (z2/z1)^t + c2 (z2/z1)^{2t} + c3 z1^{-2t} -> 0 (0 <= z2/z1 < 1 < z1)",
+               V, sz2 * z1 ** (2 * t) + c1 * (z1 * z2) ** t + c2 * z2 ** (2 * t) + c3,
+               shows=r"V_t = \sigma_Z^2 z_1^{2t} + c_1 (z_1 z_2)^t + c_2 z_2^{2t} + c_3,\quad "
+                     r"\sigma_Z^2 = \frac{\eta^2 s^2 z_1^2}{(z_1-z_2)^2(z_1^2-1)}")
     sgd = sz2.subs(z2, 0).subs(z1, 1 + eta * mu)
-    proof.step("SGD: sigma_Z^2 = eta s2/(mu (2 + eta mu))", sgd, eta * s2 / (mu * (2 + eta * mu)))
-    proof.step("amplitude_variance is sigma_Z^2", amplitude_variance(eta, lam, s2, mu),
-               sz2.subs({z1: growth_roots(eta, lam, mu)[0], z2: growth_roots(eta, lam, mu)[1]}))
+    proof.step("SGD: sigma_Z^2 at z1 = 1 + eta mu, z2 = 0", sgd, eta * s2 / (mu * (2 + eta * mu)),
+               shows=r"\sigma_Z^2\big|_{z_1 = 1+\eta\mu,\ z_2 = 0} = \frac{\eta s^2}{\mu(2+\eta\mu)}")
+    proof.step("the library function amplitude_variance is sigma_Z^2 at the library's growth_roots",
+               amplitude_variance(eta, lam, s2, mu), sp.Subs(sz2, (z1, z2), growth_roots(eta, lam, mu)),
+               shows=r"\texttt{amplitude\_variance}(\eta, \lambda, s^2, \mu) = \sigma_Z^2\big|_{(z_1, z_2) = "
+                     r"\texttt{growth\_roots}(\eta, \lambda, \mu)}")
     r, sig, N, B = sp.symbols("r sigma N B", positive=True)
     c_NB = batch_variance_factor(N, B).args[-1][0]  # N > 1 branch: (N - B)/((N - 1)B)
-    tau_B = sp.log(r / sp.sqrt(sgd.subs(s2, c_NB * sig**2))) / sp.log(1 + eta * mu)
+    steps = sp.Symbol("tau_r", real=True)
+    tau_B = sp.solve(sp.Eq((1 + eta * mu) ** steps * sp.sqrt(sgd.subs(s2, c_NB * sig**2)), r), steps)[0]
     d = sp.diff(sp.expand_log(tau_B, force=True), B)
     want = N / (2 * B * (N - B) * sp.log(1 + eta * mu))
-    proof.step("SGD: d tau / dB = N/(2B(N - B) log(1 + eta mu)) > 0: larger batches escape later, never at B = N",
-               d, want)
-    proof.step("escape_time_leading(r, eta, 0, c sigma^2, mu) is this tau_B", escape_time_leading(
-        r, eta, 0, c_NB * sig**2, mu), tau_B)
+    proof.step("SGD, differentiating tau_B (the solution of z1^tau sigma_Z = r, s^2 = c(N, B) sigma^2) in B: "
+               "positive, so larger batches escape later, never at B = N", d, want,
+               shows=r"\frac{\partial \tau_B}{\partial B} = \frac{N}{2B(N - B)\log(1+\eta\mu)} > 0,\quad "
+                     r"(1+\eta\mu)^{\tau_B}\sigma_Z = r,\ s^2 = \frac{N-B}{(N-1)B}\sigma^2")
+    proof.step("the library function escape_time_leading (SGD, s^2 = c(N, B) sigma^2) is the solution tau_B "
+               "of z1^tau sigma_Z = r", escape_time_leading(r, eta, 0, c_NB * sig**2, mu), tau_B,
+               shows=r"\texttt{escape\_time\_leading}(r, \eta, 0, c(N, B)\sigma^2, \mu) = \tau_B,\quad "
+                     r"(1+\eta\mu)^{\tau_B}\sigma_Z = r")
     general = escape_time_leading(r, eta, lam, s2, mu)
     proof.check("escape_time_leading at lam = 0, lam -> 1, small and large eta mu", float_branch_agrees(
         escape_time_leading, (r, eta, lam, s2, mu), [(1.0, 0.1, 0.0, 1e-4, 1.0), (0.5, 0.01, 0.9, 1e-6, 2.0),
                                                      (2.0, 0.5, 0.5, 0.01, 1.0), (1.0, 0.05, 0.99, 1e-8, 0.5)],
-        symbolic=general))
+        symbolic=general),
+        shows=r"\texttt{escape\_time\_leading}(r, \eta, \lambda, s^2, \mu)\ \text{in floats} \approx "
+              r"\frac{\log(r/\sigma_Z)}{\log z_1}\ \text{in SymPy}\ (\text{relative } 10^{-9})")
     return proof
