@@ -174,19 +174,39 @@ def prove_cost_model() -> Proof:
                   r"E'(B) = -\frac{Nt_0}{B^2} < 0",
                   assumptions="B divides N and P divides B (the ceilings are exact); t0, c > 0")
     E = (N / B) * (t0 + c * B / P)
-    proof.step("epoch time = updates x time per update", E, N * t0 / B + N * c / P)
-    proof.step("dE/dB = -N t0/B^2 (negative: a larger batch gives a faster epoch)", sp.diff(E, B), -N * t0 / B**2)
-    proof.step("floor as B -> oo: N c/P (parallel width P divides the per-example cost)", sp.limit(E, B, sp.oo),
-               N * c / P)
+    proof.step("epoch time = updates per epoch N/B times time per update t0 + cB/P (distributivity)", E,
+               N * t0 / B + N * c / P,
+               shows=r"E(B) = \frac{N}{B}\left(t_0 + \frac{cB}{P}\right) = \frac{N t_0}{B} + \frac{N c}{P}")
+    proof.step("derivative in B: dE/dB = -N t0/B^2 < 0, a larger batch gives a faster epoch", sp.Derivative(E, B),
+               -N * t0 / B**2, shows=r"\frac{dE}{dB} = -\frac{N t_0}{B^2} < 0")
+    proof.step("limit B -> oo: the floor N c/P (parallel width P divides the per-example cost)",
+               sp.Limit(E, B, sp.oo), N * c / P, shows=r"\lim_{B \to \infty} E(B) = \frac{N c}{P}")
     knee = t0 * P / (eps * c)
-    proof.step("knee: E(B_eps) = (1 + eps) N c/P at B_eps = t0 P/(eps c)", E.subs(B, knee), (1 + eps) * N * c / P)
+    proof.step("knee: E(B_eps) = (1 + eps) N c/P at B_eps = t0 P/(eps c)", sp.Subs(E, B, knee),
+               (1 + eps) * N * c / P,
+               shows=r"E(B_\epsilon) = (1 + \epsilon)\frac{N c}{P},\ B_\epsilon = \frac{t_0 P}{\epsilon c}")
     per_example = (t0 + c * B / P) / B
-    proof.step("time per example = t0/B + c/P", per_example, t0 / B + c / P)
-    proof.step("d(time per example)/dB = -t0/B^2: cost per gradient falls with B", sp.diff(per_example, B),
-               -t0 / B**2)
-    proof.step("d(updates per epoch)/dB = -N/B^2: fewer updates per epoch", sp.diff(N / B, B), -N / B**2)
-    proof.step("time per update rises with B at slope c/P", sp.diff(t0 + c * B / P, B), c / P)
+    proof.step("time per example = time per update / B = t0/B + c/P", per_example, t0 / B + c / P,
+               shows=r"\frac{t(B)}{B} = \frac{t_0 + cB/P}{B} = \frac{t_0}{B} + \frac{c}{P}")
+    proof.step("derivative of the time per example: -t0/B^2 < 0, the cost per gradient falls with B",
+               sp.Derivative(per_example, B), -t0 / B**2,
+               shows=r"\frac{d}{dB}\frac{t(B)}{B} = -\frac{t_0}{B^2} < 0")
+    proof.step("derivative of the updates per epoch: -N/B^2 < 0, fewer updates per epoch", sp.Derivative(N / B, B),
+               -N / B**2, shows=r"\frac{d}{dB}\frac{N}{B} = -\frac{N}{B^2} < 0")
+    proof.step("derivative of the time per update: it rises with B at slope c/P", sp.Derivative(t0 + c * B / P, B),
+               c / P, shows=r"\frac{d}{dB}\left(t_0 + \frac{cB}{P}\right) = \frac{c}{P} > 0")
     k = sp.Symbol("k", positive=True)
-    proof.step("B = N = kP: E(N) = t0 + N c/P, the floor plus one update's overhead", E.subs(B, N).subs(N, k * P),
-               t0 + k * P * c / P)
+    proof.step("full batch B = N = kP: E(N) = t0 + N c/P, the floor plus one update's overhead",
+               sp.Subs(E.subs(N, k * P), B, k * P), t0 + k * c,
+               shows=r"E(N)\big|_{N = kP} = t_0 + \frac{N c}{P} = t_0 + kc")
+    grid = [(n_, b_, p_) for n_ in (12, 16, 24) for b_ in range(1, n_ + 1) for p_ in range(1, b_ + 1)
+            if n_ % b_ == 0 and b_ % p_ == 0]
+    t0_, c_ = Fraction(3, 2), Fraction(1, 4)
+    library = sp.Tuple(*[sp.Rational(epoch_time(n_, b_, t0_, c_, p_)) for n_, b_, p_ in grid])
+    derived = sp.Tuple(*[sp.Subs(E, (N, B, P, t0, c), (n_, b_, p_, sp.Rational(3, 2), sp.Rational(1, 4)))
+                         for n_, b_, p_ in grid])
+    proof.step("the library's epoch_time (ceilings exact where B | N and P | B) equals the derived E(B), "
+               f"exactly at t0 = 3/2, c = 1/4 for every N in (12, 16, 24) and such B, P ({len(grid)} points)",
+               library, derived, verified=library == sp.Tuple(*[d.doit() for d in derived]),
+               shows=r"\texttt{epoch\_time}(N, B, t_0, c, P) = \frac{N t_0}{B} + \frac{N c}{P}\quad (B \mid N,\ P \mid B)")
     return proof
