@@ -42,10 +42,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from optproof.mathcore.momentum import effective_lr, eta, lam, t
-from optproof.mathcore.agreement import float_branch_agrees
-from optproof.mathcore.proof import Proof
-from optproof.mathcore.sums import geometric_sum, geometric_sum_branches, geometric_sums_numeric
+from optproof.mathcore.momentum import effective_lr
+from optproof.mathcore.sums import geometric_sum, geometric_sums_numeric
 from optproof.base.validation import check_int, check_real
 
 __all__ = [
@@ -277,122 +275,13 @@ def gd_trapped(lr: float, g: float, H: float, w: float, well_curvature: float = 
 
 
 # =========================================================================== proofs
-def _generic_branch(expr: sp.Expr) -> sp.Expr:
-    """Every ``Piecewise`` replaced by its last (``λ ≠ 1``) branch."""
-    return expr.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: e.args[-1][0])
+_PROOFS = ("prove_plateau_position", "prove_crossing_ratio", "prove_energy_identity", "prove_gd_trapped",
+           "prove_bump_geometry", "BUMP_POINTS")
 
 
-def prove_plateau_position() -> Proof:
-    """Induction on symbolic ``t``: the closed form starts at θ_0 and increases by ``m_t = ηg G(t)``."""
-    proof = Proof(r"\theta_t - \theta_0 = \eta g\sum_{n=1}^{t} G(n) = \frac{\eta g}{1-\lambda}\left(t - \lambda G(t)\right)",
-                  assumptions="gradient -g on the slope, theta_0 given, m_0 = 0; m_t = eta g G(t) "
-                              "(momentum.prove_constant_gradient)")
-    g, th0 = gslope, sp.Symbol("theta0", real=True)
-    for label, decay in (("lam != 1", lam), ("lam = 1", sp.Integer(1))):
-        G = (lambda n: geometric_sum_branches(decay, n)[0]) if decay == 1 else \
-            (lambda n: geometric_sum_branches(lam, n)[1])
-        pos = _generic_branch(plateau_position(t, eta, decay, g, th0))
-        proof.step(f"({label}) base: theta_0", pos.subs(t, 0), th0)
-        proof.step(f"({label}) step: theta_(t+1) - theta_t = m_(t+1) = eta g G(t+1)",
-                   pos.subs(t, t + 1) - pos, eta * g * G(t + 1))
-    pts = [(0.1, 0.0, 1.0, 0.0), (0.1, 0.9, 0.5, 1.0), (0.01, 0.999, 2.0, -1.0), (0.2, 1.0, 1.0, 0.5), (1.0, 0.5, 0.1, 0.0)]
-    proof.check("plateau_position(15, ...) at lam = 0, lam -> 1, lam = 1", float_branch_agrees(
-        lambda a, b, c, d: plateau_position(15, a, b, c, d), (eta, lam, g, th0), pts,
-        symbolic=plateau_position(t, eta, lam, g, th0).subs(t, 15)))
-    proof.check("terminal_velocity = eta g/(1 - lam), the increment's limit", float_branch_agrees(
-        terminal_velocity, (eta, lam, g), [p[:3] for p in pts if p[1] < 1], symbolic=eta * g / (1 - lam)))
-    return proof
-
-
-def prove_crossing_ratio() -> Proof:
-    """Bounds ``D(1−λ)/(ηg) ≤ T_λ ≤ D(1−λ)/(ηg) + λ/(1−λ) + 1``, hence ``T_λ/T_0 → 1 − λ``."""
-    proof = Proof(r"\lim_{D\to\infty} \frac{T_\lambda(D)}{T_0(D)} = 1-\lambda,\quad "
-                  r"T_\lambda(D) = \frac{D(1-\lambda)}{\eta g} + O\!\left(\frac{\lambda}{1-\lambda}\right)",
-                  assumptions="0 <= lam < 1; 0 <= lam G(t) <= lam/(1-lam) since 0 <= 1 - lam^t <= 1")
-    D, c = sp.symbols("D c", positive=True)
-    g = gslope
-    lead = eta * g / (1 - lam) * t
-    gap = lead - _generic_branch(plateau_position(t, eta, lam, g))
-    proof.step("theta_t = (eta g/(1-lam)) t - (eta g/(1-lam)) lam G(t): the lag is lam G(t) steps",
-               gap, eta * g * lam * (1 - lam**t) / (1 - lam) ** 2)
-    proof.step("lag bound: lam G(t) = lam (1 - lam^t)/(1 - lam) <= lam/(1 - lam) (difference lam^(t+1)/(1-lam) >= 0)",
-               lam / (1 - lam) - lam * (1 - lam**t) / (1 - lam), lam ** (t + 1) / (1 - lam))
-    T0 = D / (eta * g)
-    for what, Tl in (("lower", D * (1 - lam) / (eta * g)), ("upper", D * (1 - lam) / (eta * g) + lam / (1 - lam) + 1)):
-        proof.step(f"{what} bound / T_0 -> 1 - lam as D -> oo", sp.limit(Tl / (T0 + c), D, sp.oo), 1 - lam)
-    return proof
-
-
-def prove_energy_identity() -> Proof:
-    """Continuous limit ``θ'' + (1−λ)θ' + ηf' = 0`` and ``d/dt(½θ'² + ηf) = −(1−λ)θ'²``; terminal velocity."""
-    proof = Proof(r"\ddot\theta + (1-\lambda)\dot\theta + \eta f'(\theta) = 0,\ "
-                  r"\frac{d}{dt}\left(\tfrac12\dot\theta^2 + \eta f\right) = -(1-\lambda)\dot\theta^2",
-                  assumptions="time in steps; m_t ~ theta'(t), m_t - m_{t-1} ~ theta''(t): valid for 1 - lam << 1, "
-                              "eta max|f''| << 1 (velocity changes little per step)")
-    mp, th = sp.symbols("m_prev theta_prev", real=True)
-    fp = sp.Function("fprime")
-    m_new = lam * mp - eta * fp(th)
-    proof.step("difference form: m_t - m_{t-1} = -(1 - lam) m_{t-1} - eta f'(theta_{t-1})", m_new - mp,
-               -(1 - lam) * mp - eta * fp(th))
-    tt = sp.Symbol("t", real=True)
-    x = sp.Function("theta")(tt)
-    f = sp.Function("f")
-    v = x.diff(tt)
-    energy = v**2 / 2 + eta * f(x)
-    dE = energy.diff(tt).subs(x.diff(tt, 2), -(1 - lam) * v - eta * sp.Subs(f(x).diff(x), x, x).doit())
-    proof.step("energy: dE/dt = -(1 - lam) theta'^2 along solutions", sp.simplify(dE), -(1 - lam) * v**2)
-    g = gslope
-    proof.step("slope f' = -g: constant velocity solves it iff v0 = eta g/(1 - lam) (= momentum's m_oo)",
-               ((1 - lam) * sp.Symbol("v0") - eta * g).subs(sp.Symbol("v0"), terminal_velocity(eta, lam, g)), 0)
-    return proof
-
-
-def prove_gd_trapped() -> Proof:
-    """GD map ``φ(θ) = θ − ηf'(θ)`` is non-decreasing for ``η f'' ≤ 1`` and fixes ``θ_max``: GD stays left of it."""
-    proof = Proof(r"\eta \max f'' \le 1,\ \theta_0 < \theta_{\max} \Rightarrow \theta_t < \theta_{\max}\ \forall t\ (\lambda = 0)",
-                  assumptions="phi continuous, non-decreasing (phi' >= 0 a.e.) and phi(theta_max) = theta_max: "
-                              "theta <= theta_max => phi(theta) <= theta_max; by induction GD never passes the top")
-    th, g, H, w = sp.Symbol("theta", real=True), gslope, sp.Symbol("H", positive=True), sp.Symbol("w", positive=True)
-    f = -g * th + H / 2 * (1 - sp.cos(2 * sp.pi * th / w))
-    fp, fpp = sp.diff(f, th), sp.diff(f, th, 2)
-    phi = th - eta * fp
-    proof.step("phi'(theta) = 1 - eta f''(theta)", sp.diff(phi, th), 1 - eta * fpp)
-    proof.step("f'' = (2 pi^2 H / w^2) cos(2 pi theta / w) <= 2 pi^2 H/w^2", fpp,
-               2 * sp.pi**2 * H / w**2 * sp.cos(2 * sp.pi * th / w))
-    proof.step("phi(theta) - theta_max = -eta f'(theta) + (theta - theta_max); at theta_max f' = 0 so phi fixes it",
-               phi.subs(th, sp.Symbol("theta_max")) - sp.Symbol("theta_max"),
-               -eta * fp.subs(th, sp.Symbol("theta_max")))
-    return proof
-
-
-def prove_bump_geometry() -> Proof:
-    """Critical points and depth of the tilted-cosine bump."""
-    proof = Proof(r"\theta_{\min} = \tfrac{w}{2\pi}\arcsin a,\ \theta_{\max} = \tfrac w2 - \theta_{\min},\ "
-                  r"\Delta = H\sqrt{1-a^2} - g\left(\tfrac w2 - 2\theta_{\min}\right),\ a = \tfrac{gw}{\pi H}",
-                  assumptions="0 < a < 1 (H > g w / pi)")
-    th, g = sp.Symbol("theta", real=True), gslope
-    H, w = sp.symbols("H w", positive=True)
-    a = g * w / (sp.pi * H)
-    f = -g * th + H / 2 * (1 - sp.cos(2 * sp.pi * th / w))
-    fp = sp.diff(f, th)
-    tmin = w / (2 * sp.pi) * sp.asin(a)
-    tmax = w / 2 - tmin
-    proof.step("f'(theta_min) = 0", fp.subs(th, tmin), 0)
-    proof.step("f'(theta_max) = 0 (sin(pi - x) = sin x)", fp.subs(th, tmax), 0)
-    proof.step("f''(theta_min) = (2 pi^2 H/w^2) sqrt(1 - a^2) > 0: a minimum", sp.diff(f, th, 2).subs(th, tmin),
-               2 * sp.pi**2 * H / w**2 * sp.sqrt(1 - a**2))
-    proof.step("f''(theta_max) = -(2 pi^2 H/w^2) sqrt(1 - a^2) < 0: the barrier top", sp.diff(f, th, 2).subs(th, tmax),
-               -2 * sp.pi**2 * H / w**2 * sp.sqrt(1 - a**2))
-    depth = f.subs(th, tmax) - f.subs(th, tmin)
-    proof.step("depth f(theta_max) - f(theta_min)", depth, H * sp.sqrt(1 - a**2) - g * (w / 2 - 2 * tmin))
-    proof.check("bump_depth(g, H, w) = f(theta_max) - f(theta_min) from a -> 0 to a -> 1", float_branch_agrees(
-        bump_depth, (g, H, w), BUMP_POINTS, symbolic=depth))
-    for i, (name, expr) in enumerate((("theta_min", tmin), ("theta_max", tmax))):
-        proof.check(f"bump_critical_points(g, H, w)[{i}] = {name}", float_branch_agrees(
-            lambda g_, H_, w_, i=i: bump_critical_points(g_, H_, w_)[i], (g, H, w), BUMP_POINTS, symbolic=expr))
-    return proof
-
-
-#: (g, H, w) with a = g w/(π H) from ≈ 0 to ≈ 1 (the depth → 0 edge).
-BUMP_POINTS = [(0.01, 1.0, 1.0), (0.1, 1.0, 1.0), (0.5, 1.0, 2.0), (1.0, 1.0, 3.0), (0.3, 0.2, 2.0), (1.0, 5.0, 0.5),
-               (0.2, 0.07, 1.0)]
+def __getattr__(name: str) -> Any:
+    """The proofs live in ``mathcore.inertia_proofs`` (which imports this module); re-exported on first use."""
+    if name in _PROOFS:
+        from optproof.mathcore import inertia_proofs
+        return getattr(inertia_proofs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
