@@ -45,6 +45,15 @@ def prove_gibbs_stationary() -> Proof:
                "e^{-(f + v^2/2)/T}, whose theta-marginal is e^{-f/T}", gen, 0,
                shows=r"-v\,\partial_\theta\rho + \partial_v\big((f' + \gamma v)\rho\big) + \gamma T\,\partial_v^2\rho = 0,"
                      r"\quad \rho = e^{-(f + v^2/2)/T}")
+    eta, lam, h, s2 = sp.symbols("eta lambda h s2", positive=True)
+    gibbs = sp.exp(-h * theta**2 / (2 * T_sym))  # f = h theta^2/2: the Gibbs law is N(0, T/h)
+    var_gibbs = sp.integrate(theta**2 * gibbs, (theta, -sp.oo, sp.oo)) / sp.integrate(gibbs, (theta, -sp.oo, sp.oo))
+    proof.step("instance f = h theta^2/2: the Gibbs law at the library's temperature is the small-step limit of the "
+               "library's exact stationary variance of heavy ball", sp.Limit(
+                   stationary_variance(h, eta, lam, s2) / var_gibbs.subs(T_sym, temperature(eta, lam, s2)), eta, 0), 1,
+               shows=r"\lim_{\eta\to 0}\frac{\texttt{stationary\_variance}(h, \eta, \lambda, s^2)}"
+                     r"{\int\theta^2 e^{-h\theta^2/(2T)}d\theta \big/ \int e^{-h\theta^2/(2T)}d\theta} = 1,\quad "
+                     r"T = \texttt{temperature}(\eta, \lambda, s^2)")
     return proof
 
 
