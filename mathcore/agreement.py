@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import sympy as sp
 
-__all__ = ["float_branch_agrees"]
+__all__ = ["float_branch_agrees", "agreement_tex"]
 
 
 def _exact(v: Any) -> sp.Expr:
@@ -55,3 +55,11 @@ def float_branch_agrees(fn: Callable[..., Any], symbols: Sequence[sp.Symbol], po
             ok &= ratio <= 1.0
             worst = max(worst, ratio)
     return bool(ok), n, worst
+
+
+def agreement_tex(call: str, n_points: int) -> str:
+    """LaTeX of the statement a ``float_branch_agrees`` step proves, for ``Proof.check(..., shows=...)``:
+    the worst error over the ``n_points`` points, in units of the tolerance ``rtol·|f_SymPy| + atol``, is ≤ 1.
+    ``call`` is the library call in LaTeX, e.g. ``\\texttt{rate}(h, \\eta, \\lambda)``."""
+    return (r"\max_{x \in P} \frac{|f_{\mathrm{float}}(x) - f_{\mathrm{SymPy}}(x)|}{\mathrm{tol}(x)} \le 1,\ "
+            rf"f = {call},\ |P| = {n_points}")

@@ -88,10 +88,15 @@ class Proof:
         self.steps.append(Step(why, lhs, rhs, bool(lemma.holds) and equal(lhs, rhs), shows))
         return self
 
-    def check(self, why: str, agreed: tuple[bool, int, float], *, shows: str = "") -> "Proof":
+    def check(self, why: str, agreed: tuple[bool, int, float], *, shows: str = "", call: str = "") -> "Proof":
         """A step recording ``agreement.float_branch_agrees``: the float branch equals the proven SymPy
-        branch at n points; shown as (worst error / tolerance) ≤ 1."""
+        branch at n points; shown as (worst error / tolerance) ≤ 1.  ``call``: the library call in LaTeX
+        (``\\texttt{rate}(h, \\eta, \\lambda)``); ``shows`` defaults to ``agreement.agreement_tex(call, n)``."""
         ok, n, worst = agreed
+        if call and not shows:
+            from optproof.mathcore.agreement import agreement_tex
+
+            shows = agreement_tex(call, n)
         self.steps.append(Step(f"{why}: float branch = SymPy branch at {n} points (worst error/tolerance <= 1)",
                                sp.Float(worst, 3), sp.Integer(1), bool(ok), shows))
         return self
