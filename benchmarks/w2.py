@@ -8,8 +8,9 @@ peers), m_0 = 0; B = 32 reshuffled every epoch, drop_last=False (the last batch 
 Peers, timed in one process, back to back, after a warm-up (compile time reported separately):
 optproof ``sim.simulate`` on the ``FiniteSum`` of ``sim.mlp.mlp_problem`` (per-example kernels), and
 ``torch.func.vmap(torch.func.grad_and_value(loss))`` over stacked per-trajectory parameters with the
-same update (per-trajectory permutations from torch's RNG), plus JAX if it imports (skipped otherwise).
-Both record the full training loss of every trajectory after the last step; the mean losses are
+same update (per-trajectory permutations from torch's RNG), and JAX if it imports (skipped otherwise, with
+the reason printed): ``jax.vmap(jax.grad(loss))``, one jitted epoch per call (``lax.scan`` over the batches),
+float64, XLA's own thread pool (all cores).  All record the full training loss of every trajectory after the last step; the mean losses are
 compared statistically (|Δmean| ≤ 6·SE, the peers' RNGs differ).
 
 Work: ≈ 3 × 2(n_in·n_hidden + n_hidden·n_out) FLOP per example (forward, and the backward's two
@@ -68,7 +69,7 @@ def make_torch(X, y, shape, theta0, epochs, seed=1):
 
     def split(flat):
         i1, i2, i3 = h * a, h * a + h, h * a + h + o * h
-        return (flat[:, :i1].reshape(n, h, a).clone(), flat[:, i1:i2].clone(),
+        return (flat[:, :i1].reshape(n, a, h).transpose(1, 2).contiguous(), flat[:, i1:i2].clone(),  # θ holds W1ᵀ
                 flat[:, i2:i3].reshape(n, o, h).clone(), flat[:, i3:].clone())
 
     def loss(p, xb, yb):
@@ -98,6 +99,57 @@ def make_torch(X, y, shape, theta0, epochs, seed=1):
     return call
 
 
+def make_jax(X, y, shape, theta0, epochs, seed=2):
+    """JAX peer: ``vmap(grad(loss))`` over stacked parameters, one jitted epoch (``lax.scan`` over the
+    full batches, then the short last batch), float64 (``jax_enable_x64``, as the kernel)."""
+    import jax
+    import jax.numpy as jnp
+
+    jax.config.update("jax_enable_x64", True)
+    n, N = theta0.shape[0], X.shape[0]
+    a, h, o = shape.n_in, shape.n_hidden, shape.n_out
+    i1, i2, i3 = h * a, h * a + h, h * a + h + o * h
+    Xj, yj = jnp.asarray(X), jnp.asarray(y)
+    full_b = N // B
+
+    def loss(p, xb, yb):
+        W1T, b1, W2, b2 = p
+        z = jnp.tanh(xb @ W1T + b1) @ W2.T + b2
+        return jnp.mean(jax.nn.logsumexp(z, axis=1) - jnp.take_along_axis(z, yb[:, None], axis=1)[:, 0])
+
+    vgrad = jax.vmap(jax.grad(loss))
+
+    def hb(state, idx):
+        params, moms = state
+        g = vgrad(params, Xj[idx], yj[idx])
+        moms = jax.tree_util.tree_map(lambda m, gi: LAM * m - ETA * gi, moms, g)
+        return (jax.tree_util.tree_map(lambda p, m: p + m, params, moms), moms), None
+
+    @jax.jit
+    def epoch(params, moms, key):
+        perms = jax.vmap(lambda k: jax.random.permutation(k, N))(jax.random.split(key, n))
+        steps = perms[:, :full_b * B].reshape(n, full_b, B).transpose(1, 0, 2)
+        state, _ = jax.lax.scan(hb, (params, moms), steps)
+        if N > full_b * B:
+            state, _ = hb(state, perms[:, full_b * B:])
+        return state
+
+    full = jax.jit(jax.vmap(loss, in_axes=(0, None, None)))
+
+    def call():
+        flat = jnp.asarray(theta0)
+        params = (flat[:, :i1].reshape(n, a, h), flat[:, i1:i2], flat[:, i2:i3].reshape(n, o, h), flat[:, i3:])
+        moms = jax.tree_util.tree_map(jnp.zeros_like, params)
+        key = jax.random.PRNGKey(seed)
+        for _ in range(epochs):
+            key, sub = jax.random.split(key)
+            params, moms = epoch(params, moms, sub)
+        losses = np.asarray(full(params, Xj, yj))
+        return losses.mean(), losses.var(ddof=1)
+
+    return call
+
+
 def compare(X, y, shape, problem, n_traj, a, peak) -> None:
     """Time both peers on ``n_traj`` trajectories (after a warm-up each) and print rates, ratio, check."""
     theta0 = initial(shape, n_traj)
@@ -113,6 +165,11 @@ def compare(X, y, shape, problem, n_traj, a, peak) -> None:
         warm["torch.func"] = make_torch(X, y, shape, theta0[:2], 1)
     except ImportError as exc:
         print(f"torch.func: not importable ({exc})")
+    try:
+        impls["jax"] = make_jax(X, y, shape, theta0, a.epochs)
+        warm["jax"] = impls["jax"]  # jit compiles per shape: warm up at the timed shape
+    except ImportError as exc:
+        print(f"jax: not importable ({exc})")
     res = {}
     for name, f in impls.items():
         t = time.perf_counter()
@@ -123,11 +180,14 @@ def compare(X, y, shape, problem, n_traj, a, peak) -> None:
         rate = work / sec
         print(f"  {name:10s} {sec:8.3f} s  {rate:10.0f} traj-steps/s  {peak_line(rate * flop_per_step(shape), peak)}  "
               f"(warm-up {compile_s:.2f} s)  final loss mean {mean:.5f}")
-    if "torch.func" in res:
-        (t0, m0, v0), (t1, m1, v1) = res["optproof"], res["torch.func"]
-        z = abs(m0 - m1) / np.sqrt(v0 / n_traj + v1 / n_traj)
-        print(f"  speed ratio optproof/torch.func: {t1 / t0:.2f}x (target >= 2x); final-loss check |Δmean|/SE = "
-              f"{z:.2f} (pass if ≤ 6): {'PASS' if z <= 6 else 'FAIL'}")
+    t0, m0, v0 = res["optproof"]
+    for peer in ("torch.func", "jax"):
+        if peer in res:
+            t1, m1, v1 = res[peer]
+            z = abs(m0 - m1) / np.sqrt(v0 / n_traj + v1 / n_traj)
+            target = " (target >= 2x)" if peer == "torch.func" else ""
+            print(f"  speed ratio optproof/{peer}: {t1 / t0:.2f}x{target}; final-loss check |Δmean|/SE = "
+                  f"{z:.2f} (pass if ≤ 6): {'PASS' if z <= 6 else 'FAIL'}")
 
 
 def main(argv=None):
@@ -145,11 +205,6 @@ def main(argv=None):
     print(f"W2: digits MLP {shape.n_in}-{shape.n_hidden}-{shape.n_out} tanh, N={X.shape[0]}, B={B}, epochs={a.epochs}, "
           f"steps={a.epochs * -(-X.shape[0] // B)}, {flop_per_step(shape) / 1e3:.0f} kFLOP per trajectory-step, "
           f"threads={a.threads}\n{describe(peak)}")
-    try:
-        import jax  # noqa: F401
-        print("jax: importable, but W2 has no JAX peer yet")
-    except ImportError:
-        print("jax: not installed (skipped)")
     problem = mlp.mlp_problem(X, y, shape)  # built once: its kernels compile on first use
     for n in a.traj:
         compare(X, y, shape, problem, n, a, peak)

@@ -55,7 +55,8 @@ def test_layout_and_dimension():
     theta = np.arange(shape.dim, dtype=float)
     W1, b1, W2, b2 = mlp.unpack(shape, theta)
     assert W1.shape == (32, 64) and b1.shape == (32,) and W2.shape == (10, 32) and b2.shape == (10,)
-    assert W1[1, 0] == 64 and b1[0] == 2048 and W2[0, 1] == 2081 and b2[-1] == shape.dim - 1
+    assert W1[1, 0] == 1 and W1[0, 1] == 32 and b1[0] == 2048 and W2[0, 1] == 2081 and b2[-1] == shape.dim - 1
+    assert np.array_equal(W1, theta[:2048].reshape(64, 32).T)  # θ stores W1ᵀ row-major
     assert np.shares_memory(W1, theta)
 
 

@@ -59,7 +59,7 @@ def gradient_error_bound(shape, theta, row) -> tuple[float, np.ndarray]:
     Et = 2 * np.abs(h) * Eh + 2 * U
     d1 = s * t
     Ed1 = Es * np.abs(t) + np.abs(s) * Et + U * np.abs(d1)
-    EW1 = np.outer(Ed1, np.abs(x)) + U * np.abs(np.outer(d1, x))
+    EW1 = np.outer(np.abs(x), Ed1) + U * np.abs(np.outer(x, d1))  # θ stores W1ᵀ (sim.mlp layout)
     El = 2 * Delta + (O + 4) * U + 3 * U * (abs(lse) + abs(zmax) + abs(z[y]))
     return float(El), np.concatenate([EW1.ravel(), Ed1, EW2.ravel(), Ed2])
 
@@ -135,6 +135,8 @@ def verify_reference_taylor(seed: int = 0) -> tuple[bool, dict]:
 
     shape, X, y, theta = _tiny_problem(seed, n=20)
     v = np.random.default_rng(derive_seed(seed, "taylor direction")).standard_normal(shape.dim)
+    nw = shape.n_in * shape.n_hidden  # the draw's W1 block is read row-major (n_hidden × n_in), as before
+    v[:nw] = v[:nw].reshape(shape.n_hidden, shape.n_in).T.ravel()  # θ stores W1ᵀ: the same direction
     L0, g0 = mlp.loss_grad(shape, theta, X, y)
     Hv = mlp.hvp(shape, theta, v, X, y)
     ratios = {}
