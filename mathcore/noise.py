@@ -26,7 +26,7 @@ import sympy as sp
 
 from optproof.mathcore.momentum import eta, lam
 from optproof.mathcore.agreement import float_branch_agrees
-from optproof.mathcore.proof import Proof
+from optproof.mathcore.proof import Proof, equal
 from optproof.mathcore.quadratic import converges, h, trajectory, transition_matrix, velocity_trajectory
 from optproof.base.validation import check_array, check_choice, check_int, check_real
 
@@ -40,6 +40,8 @@ __all__ = [
 s2 = sp.Symbol("s2", positive=True)          # per-step gradient-noise variance
 sigma2 = sp.Symbol("sigma2", positive=True)  # per-example gradient variance
 B = sp.Symbol("B", positive=True)            # batch size
+
+_LAM_RANGE = "lam in [0, 1] (MOMENTUM_RANGE; the symbol lam is declared nonnegative)"
 
 
 def _exact(*args: Any) -> bool:
@@ -140,7 +142,7 @@ def prove_moment_recursion() -> Proof:
     From ``x_t − μ_t = A(x_{t−1} − μ_{t−1}) + ηξ_t b`` with ``ξ_t`` independent of ``x_{t−1}``.
     """
     proof = Proof(r"\mu_t = A\mu_{t-1},\ \Sigma_t = A\Sigma_{t-1}A^\top + \eta^2 s^2 bb^\top,\ b = -(1,1)^\top",
-                  assumptions="xi_t mean 0, variance s2, independent of x_{t-1} (so E e xi = 0)")
+                  assumptions="xi_t mean 0, variance s2, independent of x_{t-1} (so E e xi = 0); " + _LAM_RANGE)
     e1, e2, xi, mu1, mu2 = sp.symbols("e1 e2 xi mu1 mu2", real=True)
     a, c, d = sp.symbols("Sigma_tt Sigma_tm Sigma_mm", real=True)
     cov = sp.Matrix([[a, c], [c, d]])
@@ -148,44 +150,88 @@ def prove_moment_recursion() -> Proof:
     b = sp.Matrix([-1, -1])
     th, mv = mu1 + e1, mu2 + e2
     m_new = lam * mv - eta * (h * th + xi)
-    proof.step("one step with the noisy gradient is A x + eta xi b", sp.Matrix([th + m_new, m_new]),
-               A * sp.Matrix([th, mv]) + eta * xi * b,
-               verified=sp.expand(sp.Matrix([th + m_new, m_new]) - A * sp.Matrix([th, mv]) - eta * xi * b) == sp.zeros(2, 1))
+    stepped = sp.Matrix([th + m_new, m_new])
+    proof.step("one step of heavy ball with the noisy gradient g_t = h theta_{t-1} + xi_t, in state form: "
+               "x_t = A x_{t-1} + eta xi_t b", stepped, A * sp.Matrix([th, mv]) + eta * xi * b,
+               verified=sp.expand(stepped - A * sp.Matrix([th, mv]) - eta * xi * b) == sp.zeros(2, 1),
+               shows=r"\begin{pmatrix}\theta_t\\ m_t\end{pmatrix} = A\begin{pmatrix}\theta_{t-1}\\ m_{t-1}\end{pmatrix}"
+                     r" + \eta\,\xi_t\, b,\ m_t = \lambda m_{t-1} - \eta(h\,\theta_{t-1} + \xi_t)")
     centred = A * sp.Matrix([e1, e2]) + eta * xi * b
     mean_new = (A * sp.Matrix([th, mv]) + eta * xi * b).applyfunc(lambda v: sp.expand(v).subs({e1: 0, e2: 0, xi: 0}))
-    proof.step("mean: E of the step is A mu (E e = 0, E xi = 0)", mean_new, A * sp.Matrix([mu1, mu2]),
-               verified=sp.expand(mean_new - A * sp.Matrix([mu1, mu2])) == sp.zeros(2, 1))
+    proof.step("mean, by linearity of E (E e = 0, E xi_t = 0): E x_t = A E x_{t-1}", mean_new, A * sp.Matrix([mu1, mu2]),
+               verified=sp.expand(mean_new - A * sp.Matrix([mu1, mu2])) == sp.zeros(2, 1),
+               shows=r"\mathbb{E}\,x_t = A\,\mathbb{E}\,x_{t-1}")
+    Q = state_noise_covariance(eta, s2)
+    proof.step("the library's state_noise_covariance(eta, s2) is eta^2 s2 b b^T, the covariance of eta xi_t b",
+               Q, eta**2 * s2 * sp.MatMul(b, b.T), verified=sp.expand(Q - eta**2 * s2 * b * b.T) == sp.zeros(2, 2),
+               shows=r"\texttt{state\_noise\_covariance}(\eta, s^2) = \eta^2 s^2 b b^\top = \eta^2 s^2 "
+                     r"\begin{pmatrix}1 & 1\\ 1 & 1\end{pmatrix}")
     outer = (centred * centred.T).applyfunc(lambda v: _expectation(v, (e1, e2), xi, cov))
-    target = A * cov * A.T + state_noise_covariance(eta, s2)
-    proof.step("covariance: E[(A e + eta xi b)(A e + eta xi b)^T] = A Sigma A^T + eta^2 s2 b b^T", outer, target,
-               verified=sp.expand(outer - target) == sp.zeros(2, 2))
-    proof.step("b b^T = [[1, 1], [1, 1]]", b * b.T, sp.ones(2, 2), verified=b * b.T == sp.ones(2, 2))
+    target = A * cov * A.T + Q
+    proof.step("covariance: expanding the outer product and taking E term by term (E e e^T = Sigma, E e xi = 0, "
+               "E xi^2 = s2) gives A Sigma A^T + state_noise_covariance(eta, s2)", outer, target,
+               verified=sp.expand(outer - target) == sp.zeros(2, 2),
+               shows=r"\mathbb{E}[(A e + \eta\xi_t b)(A e + \eta\xi_t b)^\top] = A\Sigma_{t-1}A^\top + "
+                     r"\texttt{state\_noise\_covariance}(\eta, s^2),\ e = x_{t-1} - \mu_{t-1}")
     return proof
+
+
+def _solved_fixed_point(A: sp.Matrix, Q: sp.Matrix) -> sp.Matrix:
+    """The symmetric ``S`` with ``S = A S Aᵀ + Q``: SymPy's ``solve`` of the three linear equations in its entries."""
+    p, q, r = sp.symbols("p q r")
+    X = sp.Matrix([[p, q], [q, r]])
+    E = A * X * A.T + Q - X
+    return X.subs(sp.solve([E[0, 0], E[0, 1], E[1, 1]], [p, q, r], dict=True)[0])
 
 
 def prove_stationary_covariance() -> Proof:
     """The closed form is the fixed point of ``Σ ↦ AΣAᵀ + η²s²bbᵀ``, unique, the limit of ``Σ_t``; SGD case."""
     proof = Proof(r"\mathrm{Var}\,\theta_\infty = \frac{\eta s^2 (1+\lambda)}{h(1-\lambda)(2(1+\lambda)-\eta h)}",
-                  assumptions="rho(A) < 1: |lam| < 1, 0 < eta h < 2(1 + lam) (prove_convergence_region)")
-    A = transition_matrix(h, eta, lam)
+                  assumptions="rho(A) < 1: |lam| < 1, 0 < eta h < 2(1 + lam) (prove_convergence_region); " + _LAM_RANGE)
+    A, Q = transition_matrix(h, eta, lam), state_noise_covariance(eta, s2)
     S = stationary_covariance(h, eta, lam, s2)
-    fixed = A * S * A.T + state_noise_covariance(eta, s2) - S
-    proof.step("fixed point: A S A^T + eta^2 s2 b b^T - S = 0 (every entry)", fixed.applyfunc(sp.simplify), sp.zeros(2, 2),
-               verified=fixed.applyfunc(sp.simplify) == sp.zeros(2, 2))
+    fixed = A * S * A.T + Q - S
+    proof.step("the library's stationary_covariance is a fixed point of the moment recursion "
+               "Sigma -> A Sigma A^T + eta^2 s2 b b^T (every entry)", fixed, sp.zeros(2, 2),
+               verified=fixed.applyfunc(sp.simplify) == sp.zeros(2, 2),
+               shows=r"A S A^\top + \eta^2 s^2 bb^\top - S = 0,\ S = \texttt{stationary\_covariance}(h, \eta, \lambda, s^2)")
     kron = sp.eye(4) - sp.kronecker_product(A, A)
-    proof.step("uniqueness: det(I - A (x) A) = eta h (2(1+lam) - eta h)(1 - lam)^2, non-zero in the region",
-               kron.det(), eta * h * (2 * (1 + lam) - eta * h) * (1 - lam) ** 2)
+    proof.step("uniqueness: det(I - A (x) A) = eta h (2(1+lam) - eta h)(1 - lam)^2, non-zero in the region, so the "
+               "linear system (I - A (x) A) vec S = vec Q has one solution", kron.det(),
+               eta * h * (2 * (1 + lam) - eta * h) * (1 - lam) ** 2,
+               shows=r"\det(I - A \otimes A) = \eta h\,(2(1+\lambda) - \eta h)(1 - \lambda)^2")
+    solved = _solved_fixed_point(A, Q)
+    proof.step("the library's stationary_covariance is the solution S of S = A S A^T + eta^2 s2 b b^T, solved by "
+               "SymPy for the entries of a symmetric S (unique by the determinant above)", S, solved,
+               verified=all(equal(a, b) for a, b in zip(S, solved)),
+               shows=r"\texttt{stationary\_covariance}(h, \eta, \lambda, s^2) = S,\ S = A S A^\top + \eta^2 s^2 bb^\top,\ "
+                     r"S = S^\top")
     D = sp.MatrixSymbol("D", 2, 2)  # D = Σ_{t−1} − S
-    gap = (A * (sp.Matrix(D) + S) * A.T + state_noise_covariance(eta, s2)) - S - A * sp.Matrix(D) * A.T
-    proof.step("Sigma_t - S = A (Sigma_{t-1} - S) A^T, so Sigma_t - S = A^t (Sigma_0 - S) A^tT -> 0 as rho(A) < 1",
-               gap.applyfunc(sp.simplify), sp.zeros(2, 2), verified=gap.applyfunc(sp.simplify) == sp.zeros(2, 2))
-    proof.step("Var theta is the (1, 1) entry", S[0, 0], eta * s2 * (1 + lam) / (h * (1 - lam) * (2 * (1 + lam) - eta * h)))
-    proof.step("SGD (lam = 0): eta s2 / (h (2 - eta h))", stationary_variance(h, eta, 0, s2), eta * s2 / (h * (2 - eta * h)))
-    proof.step("Var m = 2 Cov(theta, m)", S[1, 1], 2 * S[0, 1])
-    proof.step("stationary_variance(h, eta, lam, s2) is the (1, 1) entry of the fixed point",
-               stationary_variance(h, eta, lam, s2), S[0, 0])
-    proof.check("stationary_variance at lam = 0, lam -> 1, tau < 0, eta h -> 2(1 + lam)",
-                float_branch_agrees(stationary_variance, (h, eta, lam, s2), STATIONARY_POINTS))
+    moved = (A * (sp.Matrix(D) + S) * A.T + Q) - S
+    proof.step("convergence: Sigma_t - S = A (Sigma_{t-1} - S) A^T, so Sigma_t - S = A^t (Sigma_0 - S) (A^t)^T -> 0 "
+               "as rho(A) < 1", moved, A * sp.Matrix(D) * A.T,
+               verified=(moved - A * sp.Matrix(D) * A.T).applyfunc(sp.simplify) == sp.zeros(2, 2),
+               shows=r"A \Sigma_{t-1} A^\top + \eta^2 s^2 bb^\top - S = A(\Sigma_{t-1} - S)A^\top")
+    formula = eta * s2 * (1 + lam) / (h * (1 - lam) * (2 * (1 + lam) - eta * h))
+    proof.step("Var theta_inf, the (1, 1) entry of the solved fixed point, is the stated closed form",
+               solved[0, 0], formula, shows=r"(S)_{11} = \operatorname{Var}\theta_\infty = "
+                                            r"\frac{\eta s^2 (1+\lambda)}{h(1-\lambda)(2(1+\lambda)-\eta h)}")
+    proof.step("Var m_inf = 2 Cov(theta_inf, m_inf): the library's (2, 2) entry is twice the solved (1, 2) entry",
+               S[1, 1], 2 * solved[0, 1],
+               shows=r"\operatorname{Var} m_\infty = (S)_{22} = 2 (S)_{12} = 2\operatorname{Cov}(\theta_\infty, m_\infty)")
+    v = sp.Symbol("v")
+    sgd = sp.solve(sp.Eq(v, (1 - eta * h) ** 2 * v + eta**2 * s2), v)[0]
+    proof.step("SGD (lam = 0): the library's stationary_variance is the fixed point v of the scalar recursion "
+               "v -> (1 - eta h)^2 v + eta^2 s2", stationary_variance(h, eta, 0, s2), sgd,
+               shows=r"\texttt{stationary\_variance}(h, \eta, 0, s^2) = v,\ v = (1 - \eta h)^2 v + \eta^2 s^2,\ "
+                     r"\text{i.e. } v = \frac{\eta s^2}{h(2 - \eta h)}")
+    proof.step("the library's stationary_variance(h, eta, lam, s2) is the (1, 1) entry of the solved fixed point",
+               stationary_variance(h, eta, lam, s2), solved[0, 0],
+               shows=r"\texttt{stationary\_variance}(h, \eta, \lambda, s^2) = (S)_{11} = \operatorname{Var}\theta_\infty")
+    proof.check("the float branch of stationary_variance equals its proven SymPy branch at lam = 0, lam -> 1, "
+                "tau < 0, eta h -> 2(1 + lam)",
+                float_branch_agrees(stationary_variance, (h, eta, lam, s2), STATIONARY_POINTS),
+                call=r"\texttt{stationary\_variance}(h, \eta, \lambda, s^2)")
     return proof
 
 
@@ -198,14 +244,20 @@ def prove_small_lr_temperature() -> Proof:
     """With ``s² = σ²/B``: ``h·Var θ/T = 2(1+λ)/(2(1+λ) − ηh) → 1`` as ``η → 0``; first-order correction."""
     proof = Proof(r"h\,\mathrm{Var}\,\theta_\infty = T\,\frac{2(1+\lambda)}{2(1+\lambda)-\eta h} \to T = "
                   r"\frac{\eta\sigma^2}{2B(1-\lambda)}\ (\eta\to 0)",
-                  assumptions="s2 = sigma2/B (batch of B i.i.d. examples), |lam| < 1, h > 0")
+                  assumptions="s2 = sigma2/B (batch of B i.i.d. examples), |lam| < 1, h > 0; " + _LAM_RANGE)
     var = stationary_variance(h, eta, lam, sigma2 / B)
     T = temperature(eta, lam, sigma2, B)
     ratio = 2 * (1 + lam) / (2 * (1 + lam) - eta * h)
-    proof.step("exact: h Var theta / T = 2(1 + lam)/(2(1 + lam) - eta h)", h * var / T, ratio)
-    proof.step("limit eta -> 0 of h Var theta / T is 1", sp.limit(h * var / T, eta, 0), 1)
+    lib = (r"\frac{h\,\texttt{stationary\_variance}(h, \eta, \lambda, \sigma^2/B)}"
+           r"{\texttt{temperature}(\eta, \lambda, \sigma^2, B)}")
+    proof.step("exact ratio of the library's stationary variance (s2 = sigma2/B) to its temperature: "
+               "h Var theta / T = 2(1 + lam)/(2(1 + lam) - eta h)", h * var / T, ratio,
+               shows=lib + r" = \frac{2(1+\lambda)}{2(1+\lambda) - \eta h}")
+    proof.step("small learning rate: the limit eta -> 0 of h Var theta / T is 1", sp.Limit(h * var / T, eta, 0), 1,
+               verified=equal(sp.limit(h * var / T, eta, 0), 1), shows=r"\lim_{\eta \to 0}" + lib + " = 1")
     series = sp.series(h * var / T, eta, 0, 2).removeO()
-    proof.step("first order: h Var theta / T = 1 + eta h/(2(1 + lam)) + O(eta^2)", series, 1 + eta * h / (2 * (1 + lam)))
+    proof.step("first order in eta (Taylor series): h Var theta / T = 1 + eta h/(2(1 + lam)) + O(eta^2)", series,
+               1 + eta * h / (2 * (1 + lam)), shows=lib + r" = 1 + \frac{\eta h}{2(1+\lambda)} + O(\eta^2)")
     return proof
 
 
