@@ -211,6 +211,8 @@ def prove_geometric_sum() -> Proof:
 
     Base ``n = 0``: empty sum = 0 = G(0).  Step: peel ``x^n`` off ``Σ_{j=0}^{n}`` and use
     ``G(n+1) = G(n) + x^n`` (checked for ``x = 1`` and for ``x ≠ 1``).  Also ``G(n+1) = 1 + x·G(n)``.
+    The branches are the library's ``geometric_sum_branches``; the last step compares ``geometric_sum``
+    with SymPy's summation of the same sum.
     """
     x = sp.Symbol("x", nonnegative=True)
     n = sp.Symbol("n", integer=True, nonnegative=True)
@@ -218,14 +220,24 @@ def prove_geometric_sum() -> Proof:
     proof = Proof(r"\sum_{j=0}^{n-1} x^j = G(n) = \begin{cases} n & x=1\\ \frac{1-x^n}{1-x} & x\neq 1\end{cases}",
                   assumptions="n integer >= 0, x >= 0")
     partial = sp.Sum(x**j, (j, 0, n - 1))
-    proof.step("base n=0: the empty sum is 0", partial.subs(n, 0).doit(), 0)
-    for label, base in (("x = 1", sp.Integer(1)), ("x != 1", x)):
-        g_of = (lambda m: m) if label == "x = 1" else (lambda m: (1 - x**m) / (1 - x))
-        proof.step(f"base of G ({label}): G(0) = 0", g_of(sp.Integer(0)), 0)
-        proof.step(f"step ({label}): G(n+1) = G(n) + x^n", g_of(n + 1), g_of(n) + base**n)
-        proof.step(f"recursion ({label}): G(n+1) = 1 + x G(n)", g_of(n + 1), 1 + base * g_of(n))
+    proof.step("base case n = 0: the empty sum is 0", partial.subs(n, 0), 0, shows=r"\sum_{j=0}^{-1} x^j = 0")
+    branches = geometric_sum_branches(x, n)
+    for label, base, G, tex, cond in (("x = 1", sp.Integer(1), branches[0], "n", "x = 1"),
+                                      ("x != 1", x, branches[1], r"\frac{1 - x^n}{1 - x}", r"x \neq 1")):
+        at = rf",\ G(n) = {tex},\ {cond}"
+        proof.step(f"base case of G ({label}): G(0) = 0, the empty sum", sp.Subs(G, n, 0), 0, shows=r"G(0) = 0" + at)
+        proof.step(f"induction step ({label}): G(n+1) = G(n) + x^n, the sum's last term added", sp.Subs(G, n, n + 1),
+                   G + base**n, shows=r"G(n+1) = G(n) + x^n" + at)
+        proof.step(f"the recursion G(n+1) = 1 + x G(n) ({label}): the sum with its first term split off",
+                   sp.Subs(G, n, n + 1), 1 + base * G, shows=r"G(n+1) = 1 + x\,G(n)" + at)
     step_sum = sp.Sum(x**j, (j, 0, n))
-    proof.step("peel the last term: sum_{j=0}^{n} x^j = sum_{j=0}^{n-1} x^j + x^n", step_sum, partial + x**n,
-               verified=sums_equal(step_sum, partial + x**n))
-    proof.step("the Piecewise at x = 1 is the x = 1 branch", geometric_sum(x, n).subs(x, 1), n)
+    proof.step("peel the last term: sum_{j=0}^{n} x^j = sum_{j=0}^{n-1} x^j + x^n (sums_equal, symbolic n)", step_sum,
+               partial + x**n, verified=sums_equal(step_sum, partial + x**n),
+               shows=r"\sum_{j=0}^{n} x^j = \sum_{j=0}^{n-1} x^j + x^n")
+    lib, summed = geometric_sum(x, n), partial.doit()
+    proof.step("the library's geometric_sum(x, n) is the sum, as SymPy's own summation evaluates it (branch by "
+               "branch; the induction above proves the same branches)", lib, partial,
+               verified=len(lib.args) == len(summed.args) and all(
+                   a.cond == b.cond and equal(a.expr, b.expr) for a, b in zip(lib.args, summed.args)),
+               shows=r"\texttt{geometric\_sum}(x, n) = \sum_{j=0}^{n-1} x^j")
     return proof
