@@ -15,10 +15,15 @@ their gradients are integers in [-4, 4] from a drawn NumPy seed, their lr a piec
 schedule with up to 3 drawn change points (lrs from ``LONG_LEARNING_RATES``, small enough that
 weight decay keeps the rounding-error bound meaningful over hundreds of steps), and a few drawn
 steps have no gradient.  Hypothesis prefers short runs when it shrinks (the first alternative).
+
+Speed (issue 14, item 3): the strategy objects drawn inside the composites are built once per
+argument tuple (``functools.lru_cache``) instead of once per draw, so Hypothesis validates each of
+them once.  The choices drawn -- and so every scenario of a seed -- are the same as without the cache.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from hypothesis import strategies as st
@@ -72,24 +77,44 @@ def arrays(shape: tuple[int, ...], dtype=np.float64) -> st.SearchStrategy[np.nda
     """Arrays of ``shape``: integers in [-4, 4] times one scale from ``SCALES``."""
     if not isinstance(shape, tuple) or not all(isinstance(n, int) and n >= 0 for n in shape):
         raise ValueError(f"shape must be a tuple of non-negative integers; got {shape!r}")
-    dtype = _float_dtype(dtype)
-    ints = hnp.arrays(np.int8, shape, elements=st.integers(-4, 4))
-    return st.tuples(ints, st.sampled_from(SCALES)).map(
-        lambda pair: np.asarray(pair[0].astype(np.float64) * pair[1], dtype=dtype))
+    return _arrays(shape, _float_dtype(dtype))
+
+
+_INT = st.integers(-4, 4)  # an entry of an array, a gradient of a long run
+_SCALE = st.sampled_from(SCALES)
+
+
+@lru_cache(maxsize=None)
+def _int_arrays(shape: tuple[int, ...]) -> st.SearchStrategy[np.ndarray]:
+    return hnp.arrays(np.int8, shape, elements=_INT)
+
+
+@lru_cache(maxsize=None)
+def _arrays(shape: tuple[int, ...], dtype: np.dtype) -> st.SearchStrategy[np.ndarray]:
+    def scaled(pair) -> np.ndarray:
+        return np.asarray(pair[0].astype(np.float64) * pair[1], dtype=dtype)
+
+    return st.tuples(_int_arrays(shape), _SCALE).map(scaled)
 
 
 # Every public strategy validates its arguments when it is built (not at the first draw), then
-# returns the composite strategy below it.
+# returns the composite strategy below it (built once per argument tuple).
 
 def parameter_lists(dtype=np.float64, max_params: int = 3) -> st.SearchStrategy[list[np.ndarray]]:
     """1..``max_params`` parameter arrays of shapes from ``SHAPES``."""
     return _parameter_lists(_float_dtype(dtype), check_int("max_params", max_params, 1))
 
 
+@lru_cache(maxsize=None)
+def _shape_lists(choices: tuple[tuple[int, ...], ...], max_size: int) -> st.SearchStrategy[list[tuple[int, ...]]]:
+    return st.lists(st.sampled_from(choices), min_size=1, max_size=max_size)
+
+
+@lru_cache(maxsize=None)
 @st.composite
 def _parameter_lists(draw, dtype, max_params: int) -> list[np.ndarray]:
-    shapes = draw(st.lists(st.sampled_from(SHAPES), min_size=1, max_size=max_params))
-    return [draw(arrays(shape, dtype)) for shape in shapes]
+    shapes = draw(_shape_lists(SHAPES, max_params))
+    return [draw(_arrays(shape, dtype)) for shape in shapes]
 
 
 def lr_schedules(n_steps: int) -> st.SearchStrategy[list[float]]:
@@ -97,11 +122,20 @@ def lr_schedules(n_steps: int) -> st.SearchStrategy[list[float]]:
     return _lr_schedules(check_int("n_steps", n_steps, 1))
 
 
+_LR = st.sampled_from(LEARNING_RATES)
+_LR_OR_KEEP = st.one_of(st.none(), _LR)
+
+
+@lru_cache(maxsize=None)
+def _lr_changes(n: int) -> st.SearchStrategy[list[float | None]]:
+    return st.lists(_LR_OR_KEEP, min_size=n, max_size=n)
+
+
+@lru_cache(maxsize=None)
 @st.composite
 def _lr_schedules(draw, n_steps: int) -> list[float]:
-    first = draw(st.sampled_from(LEARNING_RATES))
-    changes = draw(st.lists(st.one_of(st.none(), st.sampled_from(LEARNING_RATES)),
-                            min_size=n_steps - 1, max_size=n_steps - 1))
+    first = draw(_LR)
+    changes = draw(_lr_changes(n_steps - 1))
     lrs = [first]
     for lr in changes:
         lrs.append(lrs[-1] if lr is None else lr)
@@ -115,22 +149,28 @@ def gradient_streams(shapes: list[tuple[int, ...]], n_steps: int, dtype=np.float
     ``None`` has probability 1/5 per entry and a parameter's first gradient may come up to 3
     steps late (both shrink away).
     """
-    shapes = list(shapes)
+    shapes = tuple(shapes)
     for shape in shapes:
         arrays(shape, dtype)  # validates each shape
     _check_flag("allow_missing", allow_missing)
     return _gradient_streams(shapes, check_int("n_steps", n_steps, 1), _float_dtype(dtype), allow_missing)
 
 
+_START = st.integers(0, 3)  # steps before a parameter's first gradient
+_GAP = st.integers(0, 4)  # 4: no gradient at this step
+
+
+@lru_cache(maxsize=4096)
 @st.composite
-def _gradient_streams(draw, shapes, n_steps: int, dtype, allow_missing: bool) -> list[list[np.ndarray | None]]:
-    starts = [draw(st.integers(0, 3)) if allow_missing else 0 for _ in shapes]
+def _gradient_streams(draw, shapes: tuple, n_steps: int, dtype, allow_missing: bool) -> list[list[np.ndarray | None]]:
+    starts = [draw(_START) if allow_missing else 0 for _ in shapes]
+    arrays_of = [_arrays(shape, dtype) for shape in shapes]
     stream = []
     for step in range(n_steps):
         row = []
-        for shape, start in zip(shapes, starts):
-            gap = allow_missing and (step < start or draw(st.integers(0, 4)) == 4)
-            row.append(None if gap else draw(arrays(shape, dtype)))
+        for strategy, start in zip(arrays_of, starts):
+            gap = allow_missing and (step < start or draw(_GAP) == 4)
+            row.append(None if gap else draw(strategy))
         stream.append(row)
     return stream
 
@@ -176,8 +216,8 @@ def _with_overflow(draw, base) -> Scenario:
 
 @st.composite
 def _long_scenarios(draw, dtype, min_steps: int, max_steps: int, max_params: int, allow_missing: bool) -> Scenario:
-    shapes = draw(st.lists(st.sampled_from(LONG_SHAPES), min_size=1, max_size=max_params))
-    params = [draw(hnp.arrays(np.int8, shape, elements=st.integers(-4, 4))).astype(dtype) for shape in shapes]
+    shapes = draw(_shape_lists(LONG_SHAPES, max_params))
+    params = [draw(_int_arrays(shape)).astype(dtype) for shape in shapes]
     n_steps = draw(st.integers(min_steps, max_steps))
     rng = np.random.default_rng(draw(st.integers(0, 2 ** 16)))
     values = [rng.integers(-4, 5, size=(n_steps,) + shape).astype(dtype) for shape in shapes]
@@ -200,8 +240,8 @@ def _piecewise_lrs(draw, n_steps: int) -> list[float]:
 
 @st.composite
 def _scenarios(draw, dtype, max_steps: int, max_params: int, allow_missing: bool) -> Scenario:
-    params = draw(parameter_lists(dtype, max_params))
+    params = draw(_parameter_lists(dtype, max_params))
     n_steps = draw(st.integers(1, max_steps))
-    lrs = draw(lr_schedules(n_steps))
-    grads = draw(gradient_streams([p.shape for p in params], n_steps, dtype, allow_missing))
+    lrs = draw(_lr_schedules(n_steps))
+    grads = draw(_gradient_streams(tuple(p.shape for p in params), n_steps, dtype, allow_missing))
     return Scenario(tuple(params), tuple(lrs), tuple(tuple(row) for row in grads))
