@@ -13,6 +13,13 @@ buffer created by a skipped step, say, differs once dampening applies to the nex
 
 Then the gradient arrays are overwritten with ``SCRIBBLE`` -- what a framework reusing its
 gradient buffers does -- so that an optimizer state aliasing a caller's array shows up later.
+
+Check 3 is made in NumPy on blocks of steps (``CHECKPOINTS``: after steps 8, 16, 32, ... and the
+last one, and before any other fault), one array expression per parameter and block instead of one
+per step; the failure reported is the same as checking after every step would report -- the first
+step at which anything is wrong, at that step the first check that fails, then the first
+parameter -- since a mismatch at an earlier step wins over any later fault.  An implementation that
+departs keeps running until the end of its block (at most twice the steps up to the fault).
 """
 from __future__ import annotations
 
@@ -22,13 +29,15 @@ from typing import Callable
 import numpy as np
 
 from optproof.proofs.conformance.reference import Expected, Reference
-from optproof.proofs.conformance.tolerance import tolerance
+from optproof.proofs.conformance.tolerance import tolerances
 from optproof.proofs.strategies import Scenario
 
-__all__ = ["Factory", "Failure", "execute", "check_factory", "PROTOCOL", "SCRIBBLE"]
+__all__ = ["Factory", "Failure", "execute", "check_factory", "PROTOCOL", "SCRIBBLE", "CHECKPOINTS"]
 
 Factory = Callable[[list[np.ndarray]], Callable[[list[np.ndarray | None], float], list[np.ndarray]]]
 SCRIBBLE = -999.0
+#: the values are compared after these steps (and after the last one): blocks of doubling length
+CHECKPOINTS = frozenset(2 ** k for k in range(3, 12))
 PROTOCOL = "factory(params: list[np.ndarray]) -> step, step(grads, lr) -> list[np.ndarray]"
 
 
@@ -72,23 +81,37 @@ def execute(factory: Factory, ref: Reference, sc: Scenario, dtype, scribble: boo
         step = factory([p.copy() for p in sc.params])
     except Exception as exc:  # noqa: BLE001 - the implementation's error is the finding
         return Failure("exception", 0, 0, f"factory raised {type(exc).__name__}: {exc}")
+    checked = 0  # steps whose values are compared already
     for t, (lr, row) in enumerate(zip(sc.lrs, sc.grads), start=1):
-        grads = [None if g is None else g.copy() for g in row]
-        try:
-            out = step(grads, lr)
-        except Exception as exc:  # noqa: BLE001
-            return Failure("exception", t, 0, f"step raised {type(exc).__name__}: {exc}", _trail(history, 0))
-        fault = _check_output(out, sc, t)
-        if fault:
-            return fault
-        history.append([np.array(o, dtype=np.float64) for o in out])
-        fault = _check_grads(grads, row, t, history) or _check_values(history, expected, t, dtype)
-        if fault:
-            return fault
-        if scribble:
-            for g in grads:
-                if g is not None:
-                    g[...] = SCRIBBLE
+        fault = _run_step(step, row, lr, sc, t, history, scribble)
+        if fault:  # values are compared up to the step before: an earlier mismatch comes first
+            return _check_values(history, expected, checked, t - 1, dtype) or fault
+        if t in CHECKPOINTS or t == sc.n_steps:
+            mismatch = _check_values(history, expected, checked, t, dtype)
+            if mismatch:
+                return mismatch
+            checked = t
+    return None
+
+
+def _run_step(step, row, lr: float, sc: Scenario, t: int, history, scribble: bool) -> Failure | None:
+    """Step ``t``: checks 1 and 2; appends the outputs (float64 copies) to ``history``."""
+    grads = [None if g is None else g.copy() for g in row]
+    try:
+        out = step(grads, lr)
+    except Exception as exc:  # noqa: BLE001
+        return Failure("exception", t, 0, f"step raised {type(exc).__name__}: {exc}", _trail(history, 0))
+    fault = _check_output(out, sc, t)
+    if fault:
+        return fault
+    history.append([np.array(o, dtype=np.float64) for o in out])
+    fault = _check_grads(grads, row, t, history)
+    if fault:
+        return fault
+    if scribble:
+        for g in grads:
+            if g is not None:
+                g[...] = SCRIBBLE
     return None
 
 
@@ -107,24 +130,36 @@ def _check_output(out, sc: Scenario, t: int) -> Failure | None:
 
 def _check_grads(passed, original, t: int, history) -> Failure | None:
     for i, (g, g0) in enumerate(zip(passed, original)):
-        if g is not None and not np.array_equal(g, g0, equal_nan=True):
+        # equal bytes are equal arrays (same dtype and shape: ``g`` is a copy of ``g0``)
+        if g is not None and g.tobytes() != g0.tobytes() and not np.array_equal(g, g0, equal_nan=True):
             return Failure("gradient_modified", t, i,
                            f"the caller's gradient of parameter {i} was modified in place: "
                            f"{_fmt(g0)} became {_fmt(g)}", _trail(history, i))
     return None
 
 
-def _check_values(history, expected: Expected, t: int, dtype) -> Failure | None:
-    for i, actual in enumerate(history[-1]):
-        exp = expected.params[t - 1][i]
-        tol = tolerance(expected.magnitudes[t - 1][i], t, dtype)
+def _check_values(history, expected: Expected, done: int, upto: int, dtype) -> Failure | None:
+    """Check 3 for steps ``done + 1 .. upto``: the first step with an element out of tolerance,
+    at that step the first such parameter (``tolerance.tolerances``, one expression per parameter)."""
+    if upto <= done:
+        return None
+    first = None  # (step, parameter, bad elements of that step)
+    for i in range(len(history[0])):
+        actual = np.stack([h[i] for h in history[done:upto]])
+        exp = np.stack([e[i] for e in expected.params[done:upto]])
+        tol = tolerances(np.stack([m[i] for m in expected.magnitudes[done:upto]]), done + 1, dtype)
         bad = ~(np.abs(actual - exp) <= tol)  # NaN counts as bad
-        if bad.any():
-            size = float(np.max(np.where(np.isnan(actual), np.inf, np.abs(actual - exp))))
-            return Failure("mismatch", t, i, f"parameter {i} differs by up to {size:.3g} "
-                           f"(tolerance {float(np.max(tol[bad])):.3g})", _trail(history, i), size,
-                           size / (float(np.max(np.abs(exp), initial=0.0)) or 1.0))
-    return None
+        steps = np.flatnonzero(bad.any(axis=tuple(range(1, bad.ndim))))
+        if steps.size and (first is None or done + 1 + int(steps[0]) < first[0]):
+            k = int(steps[0])
+            first = (done + 1 + k, i, actual[k], exp[k], tol[k], bad[k])
+    if first is None:
+        return None
+    t, i, actual, exp, tol, bad = first
+    size = float(np.max(np.where(np.isnan(actual), np.inf, np.abs(actual - exp))))
+    return Failure("mismatch", t, i, f"parameter {i} differs by up to {size:.3g} "
+                   f"(tolerance {float(np.max(tol[bad])):.3g})", _trail(history[:t], i), size,
+                   size / (float(np.max(np.abs(exp), initial=0.0)) or 1.0))
 
 
 def _fmt(a) -> str:

@@ -24,7 +24,7 @@ import numpy as np
 from optproof.base.conventions import OPS_PER_STEP
 from optproof.base.validation import check_choice, check_int
 
-__all__ = ["unit_roundoff", "gamma", "operation_count", "tolerance"]
+__all__ = ["unit_roundoff", "gamma", "operation_count", "tolerance", "tolerances"]
 
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -38,8 +38,13 @@ def unit_roundoff(dtype) -> float:
 def gamma(n: int, u: float) -> float:
     """``gamma_n = n u / (1 - n u)`` (requires ``n u < 1``)."""
     check_int("n", n, 0)
-    if n * u >= 1:
-        raise ValueError(f"n * u must be < 1; got n={n}, u={u}")
+    return _gamma(n, u)
+
+
+def _gamma(n, u: float):
+    """``gamma`` for an int or an array of counts (the largest checked)."""
+    if np.max(n, initial=0) * u >= 1:
+        raise ValueError(f"n * u must be < 1; got n={int(np.max(n))}, u={u}")
     return n * u / (1 - n * u)
 
 
@@ -51,6 +56,16 @@ def operation_count(n_steps: int) -> int:
 
 def tolerance(magnitude: np.ndarray, n_steps: int, dtype) -> np.ndarray:
     """Elementwise bound on ``|actual - expected|`` after ``n_steps`` steps in ``dtype``."""
-    n = operation_count(n_steps)
-    rel = gamma(n, unit_roundoff(dtype)) + gamma(n, unit_roundoff(np.float64))
-    return rel * np.asarray(magnitude, np.float64) + n * float(np.finfo(dtype).tiny)
+    check_int("n_steps", n_steps, 0)
+    return tolerances(np.asarray(magnitude, np.float64)[None], n_steps, dtype)[0]
+
+
+def tolerances(magnitudes: np.ndarray, first_step: int, dtype) -> np.ndarray:
+    """``tolerance(magnitudes[k], first_step + k, dtype)`` for every ``k`` at once (axis 0 = steps):
+    one NumPy expression per scenario and parameter instead of one call per step."""
+    check_int("first_step", first_step, 0)
+    magnitudes = np.asarray(magnitudes, np.float64)
+    n = 2.0 * (OPS_PER_STEP * np.arange(first_step, first_step + len(magnitudes)) + 2)  # operation_count
+    rel = _gamma(n, unit_roundoff(dtype)) + _gamma(n, unit_roundoff(np.float64))
+    shape = (-1,) + (1,) * (magnitudes.ndim - 1)
+    return rel.reshape(shape) * magnitudes + (n * float(np.finfo(dtype).tiny)).reshape(shape)
