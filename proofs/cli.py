@@ -19,9 +19,6 @@ import sys
 from pathlib import Path
 
 from optproof.proofs import cli_conformance
-from optproof.proofs.batches import cli as cli_batches
-from optproof.proofs.sweep import cli as cli_sweep
-from optproof.proofs.catalog import KINDS, RunConfig
 
 __all__ = ["main", "default_seed"]
 
@@ -99,6 +96,7 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_prove(args) -> int:
+    from optproof.proofs.catalog import RunConfig
     from optproof.proofs.runner import run_claims
 
     kinds = ("symbolic", "exact")
@@ -120,6 +118,8 @@ def _cmd_report(args) -> int:
     if not base.is_dir() or not os.access(base, os.W_OK):
         raise UsageError(f"--out {str(out)!r} cannot be created: {str(base)!r} is "
                          f"{'a file' if not base.is_dir() else 'not writable'}")
+    from optproof.proofs.catalog import KINDS, RunConfig
+
     claims = _select(args.claims)
     cfg = RunConfig(quick=args.quick, full=args.full, seed=_seed(args), make_figures=True)
     from optproof.proofs.report import write_report
@@ -155,9 +155,19 @@ def _seed(args) -> int:
     return args.seed
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: subcommands whose parser needs nothing but ``cli_conformance`` (``main`` builds only theirs)
+CONFORMANCE_COMMANDS = ("check", "identify")
+
+
+def build_parser(conformance_only: bool = False) -> argparse.ArgumentParser:
+    """The ``optproof`` parser; ``conformance_only=True`` has just ``check`` and ``identify``, the
+    same parsers as in the full one, without importing the modules of the other subcommands
+    (``main`` uses it when the first argument is one of those: ``optproof check`` loads less)."""
     p = argparse.ArgumentParser(prog="optproof", description="Prove, simulate and check mini-batch SGD and momentum.")
     sub = p.add_subparsers(dest="command", required=True)
+    if conformance_only:
+        _add_conformance(sub)
+        return p
 
     def common(sp):
         sp.add_argument("--claims", help="comma-separated claim ids (default: all)")
@@ -180,18 +190,26 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--no-batch-checker", action="store_true",
                     help="skip the batch checker matrix (loaders for C1, accumulation for C4/C5)")
     sp.set_defaults(func=_cmd_report)
-    cli_conformance.add_subcommands(sub)
+    from optproof.proofs.batches import cli as cli_batches
+    from optproof.proofs.compare import cli as cli_compare  # issue 12
+    from optproof.proofs.sweep import cli as cli_sweep
+
+    _add_conformance(sub)
     cli_batches.add_subcommands(sub)
     cli_sweep.add_subcommands(sub)
-    from optproof.proofs.compare import cli as cli_compare  # noqa: E402 (issue 12)
     cli_compare.add_subcommands(sub)
-    for name in ("check", "identify"):
-        sub.choices[name].set_defaults(func=cli_conformance.run)
     return p
 
 
+def _add_conformance(sub) -> None:
+    cli_conformance.add_subcommands(sub)
+    for name in CONFORMANCE_COMMANDS:
+        sub.choices[name].set_defaults(func=cli_conformance.run)
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(conformance_only=bool(argv) and argv[0] in CONFORMANCE_COMMANDS)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
