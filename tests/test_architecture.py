@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -57,3 +58,42 @@ def test_base_loads_neither_sympy_nor_numba():
     code = "import sys, optproof.base.specs, optproof.base.conventions; print('sympy' in sys.modules, 'numba' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "False False"
+
+
+
+# ``optproof check``: what the command loads (issue 14, item 3).  A test on *which* modules load,
+# never on time; the time is measured by benchmarks/checker_latency.py.
+CHECK_PATH_EXCLUDES = ("sympy", "numba", "scipy", "matplotlib", "jinja2", "optproof.mathcore", "optproof.sim",
+                       "optproof.proofs.claims", "optproof.proofs.catalog", "optproof.proofs.report",
+                       "optproof.proofs.figures", "optproof.proofs.sweep", "optproof.proofs.compare")
+_PRINT_MODULES = "import json, sys; print(json.dumps(sorted(sys.modules)))"
+
+
+def _loaded(code: str, names) -> set[str]:
+    """Which of ``names`` (packages: a submodule counts) ``code`` leaves in ``sys.modules``."""
+    out = subprocess.run([sys.executable, "-c", code + "; " + _PRINT_MODULES], capture_output=True, text=True,
+                         cwd=ROOT, check=True)
+    mods = json.loads(out.stdout.strip().splitlines()[-1])
+    return {x for x in names if any(m == x or m.startswith(x + ".") for m in mods)}
+
+
+def _check_command(*argv: str) -> str:
+    return f"from optproof.proofs.cli import main; assert main({list(argv) + ['--max-examples', '3']!r}) == 0"
+
+
+def test_check_command_on_a_plain_factory_loads_nothing_heavy():
+    """NumPy, Hypothesis and the checker only: not SymPy, Numba, SciPy, matplotlib, Jinja2, the claims,
+    the report -- and not torch, which a plain target does not need."""
+    code = _check_command("check", "optproof.proofs.faulty.TorchLikeSGD", "--momentum", "0.9")
+    assert _loaded(code, CHECK_PATH_EXCLUDES + ("torch",)) == set()
+
+
+def test_check_command_on_torch_loads_only_what_torch_optim_loads():
+    """With a torch.optim target the one heavy module is SymPy, and torch.optim loads it itself: an
+    optimizer's construction and step import torch._dynamo, which imports SymPy.  The command loads no
+    heavy module that a bare ``torch.optim.SGD(...).step()`` does not."""
+    pytest.importorskip("torch")
+    floor = ("import torch; p = torch.zeros(1, requires_grad=True); p.grad = torch.ones(1); "
+             "torch.optim.SGD([p], lr=0.1, momentum=0.9).step()")
+    assert _loaded(_check_command("check", "torch.optim.SGD", "--momentum", "0.9"), CHECK_PATH_EXCLUDES) \
+        <= _loaded(floor, CHECK_PATH_EXCLUDES)
