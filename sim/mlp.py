@@ -113,10 +113,20 @@ def mlp_kernels(shape: MLPShape):
         h = (theta.shape[0] - O) // STRIDE
         for j in range(h):
             hid[j] = theta[I1 + j]
-        for k in range(A):
+        k = 0
+        while k + 8 <= A:  # eight inputs per pass: hid[j] is loaded and stored once per eight terms
+            x0, x1, x2, x3 = row[k], row[k + 1], row[k + 2], row[k + 3]
+            x4, x5, x6, x7 = row[k + 4], row[k + 5], row[k + 6], row[k + 7]
+            w = k * H
+            for j in range(h):
+                a = (((hid[j] + theta[w + j] * x0) + theta[w + H + j] * x1) + theta[w + 2 * H + j] * x2) + theta[w + 3 * H + j] * x3
+                hid[j] = (((a + theta[w + 4 * H + j] * x4) + theta[w + 5 * H + j] * x5) + theta[w + 6 * H + j] * x6) + theta[w + 7 * H + j] * x7
+            k += 8
+        while k < A:
             xk = row[k]
             for j in range(h):
                 hid[j] += theta[k * H + j] * xk
+            k += 1
         tanh_inplace(hid, h)
         for c in range(O):
             z[c] = theta[I3 + c]
