@@ -147,6 +147,23 @@ def _usage_error(exc: Exception) -> int:
     return 2
 
 
+def _import_checker():
+    """``check``, ``identify``, ``check_factory``.  A first import of Hypothesis here runs without its
+    entry-point plugins (``HYPOTHESIS_NO_PLUGINS``, set for the import only): they register
+    strategies for ``st.from_type`` of other packages, which the checker never uses, and trio's
+    alone imports trio and pytest (~0.16 s of CPU)."""
+    unset = "hypothesis" not in sys.modules and "HYPOTHESIS_NO_PLUGINS" not in os.environ
+    if unset:
+        os.environ["HYPOTHESIS_NO_PLUGINS"] = "1"
+    try:
+        from optproof.proofs.conformance import check, identify
+        from optproof.proofs.conformance.runner import check_factory
+    finally:
+        if unset:
+            del os.environ["HYPOTHESIS_NO_PLUGINS"]
+    return check, identify, check_factory
+
+
 @contextmanager
 def _frozen_heap():
     """While the search runs, the objects alive at its start (the imported modules: torch,
@@ -170,9 +187,7 @@ def run(args) -> int:
     Every usage error -- bad target, option or flag, a factory that is not usable -- is found
     before the search and exits 2 with ``optproof: error: ...``; a disagreement exits 1.
     """
-    from optproof.proofs.conformance import check, identify
-    from optproof.proofs.conformance.runner import check_factory
-
+    check, identify, check_factory = _import_checker()
     try:
         factory, kind = build_factory(args)
         dtype = getattr(factory, "dtype", None) or "float64"
