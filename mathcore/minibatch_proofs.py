@@ -115,6 +115,12 @@ def _data_symbols(N: int, d: int):
     return X, y, th, X.T * X / N, X.T * y / N
 
 
+def _derived_sigma(X, y, th, H, b):
+    """``∇L = Hθ − b`` and the derived ``Σ(θ) = (1/N) Σ_i r_i² x_i x_iᵀ − ∇L ∇Lᵀ``, ``r = Xθ − y``."""
+    N, r, G = X.shape[0], X * th - y, H * th - b
+    return G, sum((r[k] ** 2 * X[k, :].T * X[k, :] for k in range(N)), sp.zeros(*H.shape)) / N - G * G.T
+
+
 def _library_step(proof: Proof, why: str, library, derived, syms: tuple, vals: tuple, shows: str) -> None:
     """``library`` (exact values of a public function at the data) equals the derived ``derived`` (symbolic in
     ``syms``) at ``syms = vals``; the substitution is left to the check."""
@@ -163,7 +169,8 @@ def prove_multiplicative_noise(replace: bool = False) -> Proof:
                      r" - \bar b\sum_{i=1}^{N} a_i - \bar a\sum_{i=1}^{N} b_i + N\bar a\bar b\Big)")
     proof.step("shortcut formula for the covariance: with sum a_i = N abar, sum b_i = N bbar: = (1/N) sum a_i b_i - "
                "abar bbar", spread, shortcut, verified=sums_equal(spread, shortcut, given=means),
-               shows=r"\Sigma = \frac{1}{N}\sum_{i=1}^{N} g_i g_i^\top - \bar g\bar g^\top")
+               shows=r"\Sigma_{pq} = \frac{1}{N}\sum_{i=1}^{N} a_i b_i - \bar a\bar b,\ \text{i.e.}\ "
+                     r"\Sigma = \frac{1}{N}\sum_{i=1}^{N} g_i g_i^\top - \bar g\bar g^\top")
     y, b, H = sp.MatrixSymbol("y", 1, 1), sp.MatrixSymbol("b", _n, 1), sp.MatrixSymbol("H", _n, _n)
     th_blk = sp.BlockMatrix([[th], [sp.Identity(1)]])
     xblk = sp.BlockMatrix([[x], [-y]])
@@ -211,9 +218,7 @@ def _noise_library_steps(proof: Proof, replace: bool) -> None:
     ``c Σ(θ)`` and ``f(S̃)`` at exact data (N = 3, d = 2; symbolic data substituted by the check)."""
     N, B = len(_X), 2
     X, y, th, H, b = _data_symbols(N, 2)
-    r = X * th - y
-    G = H * th - b
-    Sigma = sum((r[k] ** 2 * X[k, :].T * X[k, :] for k in range(N)), sp.zeros(2, 2)) / N - G * G.T
+    _, Sigma = _derived_sigma(X, y, th, H, b)
     syms, vals = _values(X, y, th)
     c = batch_variance_factor(N, B, replace)
     _library_step(proof, "the library's gradient_noise_covariance is the derived c Sigma(theta) at exact data "
@@ -405,7 +410,8 @@ def prove_optimal_step(replace: bool = False) -> Proof:
                      r"H\Sigma)\Big)\Big|_{\epsilon = \epsilon_{opt}} = 0")
     proof.step("second-order condition: second derivative -(G^T H G + c tr H Sigma) < 0, a maximum of the improvement",
                sp.Derivative(gain, eps, 2), -(ghg + c * n_tr),
-               shows=r"\frac{d^2}{d\epsilon^2}\mathbb{E}[-\Delta L] = -(G^\top H G + c\operatorname{tr}H\Sigma) < 0")
+               shows=r"\frac{d^2}{d\epsilon^2}\,\mathbb{E}[L(\theta) - L(\theta - \epsilon g)] = -(G^\top H G + "
+                     r"c\operatorname{tr}H\Sigma) < 0")
     e_max, b_noise, dl_max = gg / ghg, n_tr / ghg, gg**2 / (2 * ghg)
     proof.step("eps_opt = eps_max/(1 + c B_noise), eps_max = |G|^2/G^T H G, B_noise = tr(H Sigma)/G^T H G",
                e_opt, e_max / (1 + c * b_noise),
@@ -437,8 +443,7 @@ def _optimal_step_library(proof: Proof, e_opt, dl_opt, names: tuple, replace: bo
     """The library's ``optimal_step`` equals the derived ``(ε_opt, ΔL_opt)`` at exact data (N = 3, d = 2, B = 2)."""
     N, B = len(_X), 2
     X, y, th, H, b = _data_symbols(N, 2)
-    r, G = X * th - y, H * th - b
-    Sigma = sum((r[k] ** 2 * X[k, :].T * X[k, :] for k in range(N)), sp.zeros(2, 2)) / N - G * G.T
+    G, Sigma = _derived_sigma(X, y, th, H, b)
     values = ((G.T * G)[0], (G.T * H * G)[0], (H * Sigma).trace(), sp.Rational(batch_variance_factor(N, B, replace)))
     syms, vals = _values(X, y, th)
     at_data = {k: v for k, v in zip(names, values)}
