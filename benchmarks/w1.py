@@ -11,24 +11,20 @@ Gram-matrix trick L = θᵀ(½Gθ − h) + c (G = XᵀX/N, h = Xᵀy/N, c = yᵀ
 the mean loss curves are compared statistically: per epoch |mean_a − mean_b| ≤ 6·SE, SE² = var_a/n + var_b/n
 (false-failure rate ≈ 2e-9 per epoch under the hypothesis that both are correct).
 
-``--lanes`` adds "optproof lanes": the same ``simulate`` call with the kernel swapped for
-``sim.kernels_lanes`` (one SIMD lane per trajectory; not wired into ``simulate``), checked bitwise
-equal to optproof.  Work: 4·B·d = 2048 FLOP per trajectory-step (B·d multiply-adds for the residuals
+Work: 4·B·d = 2048 FLOP per trajectory-step (B·d multiply-adds for the residuals
 and as many for the gradient); the share of the machine's fp64 peak is printed (``peak.py``).
 
-    python benchmarks/w1.py [--traj 4096] [--epochs 32] [--repeat 3] [--no-jax] [--lanes]
+    python benchmarks/w1.py [--traj 4096] [--epochs 32] [--repeat 3] [--no-jax]
 """
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 
 import numpy as np
 
 import optproof.sim as sim
-from optproof.sim.kernels_lanes import get_lanes_kernel
 
 from peak import describe, machine_peak, peak_line, timed
 
@@ -46,17 +42,6 @@ def run_optproof(X, y, n_traj, epochs):
     r = sim.simulate(sim.LeastSquares(X, y), sim.HeavyBall(ETA, LAM), sim.Sampler("reshuffle", B),
                      n_traj=n_traj, n_epochs=epochs, seed=0, record=("full_loss",), every="epoch", stats_only=True)
     return r.mean["full_loss"], r.var["full_loss"]
-
-
-def run_lanes(X, y, n_traj, epochs):
-    """``run_optproof`` with ``simulate``'s kernel swapped for the lanes kernel for the call."""
-    mod = sys.modules["optproof.sim.simulate"]  # the module; optproof.sim.simulate is the function
-    saved = mod.get_kernel
-    mod.get_kernel = get_lanes_kernel
-    try:
-        return run_optproof(X, y, n_traj, epochs)
-    finally:
-        mod.get_kernel = saved
 
 
 def run_numpy(X, y, n_traj, epochs, seed=1):
@@ -129,7 +114,6 @@ def main(argv=None):
     ap.add_argument("--epochs", type=int, default=32)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-jax", action="store_true")
-    ap.add_argument("--lanes", action="store_true", help="also time the lanes kernel (sim.kernels_lanes)")
     a = ap.parse_args(argv)
     X, y = make_data()
     work = a.traj * a.epochs * (N // B)  # trajectory-steps
@@ -142,11 +126,6 @@ def main(argv=None):
     sim.warmup()
     run_optproof(X, y, 2, 1)
     compile_s["optproof"] = time.perf_counter() - t
-    if a.lanes:
-        impls["lanes"] = lambda: run_lanes(X, y, a.traj, a.epochs)
-        t = time.perf_counter()
-        run_lanes(X, y, 2, 1)
-        compile_s["lanes"] = time.perf_counter() - t
     impls["numpy"] = lambda: run_numpy(X, y, a.traj, a.epochs)
     compile_s["numpy"] = 0.0
     if not a.no_jax:
@@ -163,14 +142,9 @@ def main(argv=None):
         res[name] = (sec, mean, var)
         print(f"{name:9s} {sec:8.3f} s  {work / sec / 1e6:8.2f} M traj-steps/s  {peak_line(work / sec * 2048, peak)}  "
               f"(compile/warm-up {compile_s[name]:.2f} s)  loss[0]={mean[0]:.6f} loss[-1]={mean[-1]:.6f}")
-    for fast in ("optproof", "lanes"):
-        for peer in ("numpy", "jax"):
-            if fast in res and peer in res:
-                print(f"speed ratio {fast}/{peer}: {res[peer][0] / res[fast][0]:.1f}x")
-    if "lanes" in res:
-        same = all(np.array_equal(u, w) for u, w in zip(res["optproof"][1:], res["lanes"][1:]))
-        print(f"speed ratio lanes/optproof: {res['optproof'][0] / res['lanes'][0]:.2f}x; lanes bitwise equal to "
-              f"optproof (mean, var): {same}")
+    for peer in ("numpy", "jax"):
+        if peer in res:
+            print(f"speed ratio optproof/{peer}: {res[peer][0] / res['optproof'][0]:.1f}x")
     m0, v0 = res["optproof"][1:]
     for peer in ("numpy", "jax"):
         if peer in res:

@@ -8,6 +8,7 @@ compiled without fastmath, must agree bitwise.  Slow: for small test problems on
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -91,6 +92,43 @@ def dot(a, b) -> float:
     return s
 
 
+def fma(a: float, b: float, c: float) -> float:
+    """a·b + c rounded once (IEEE fusedMultiplyAdd, round to nearest), as LLVM's llvm.fma in the kernel.
+
+    Python 3.11 has no math.fma: for finite a, b the exact rational a·b + c is rounded by int/int true
+    division (correctly rounded); an exact zero is +0 unless both terms are zeros (then a·b + c, exact,
+    with IEEE's sign rule); overflow gives ±inf.  If a or b is not finite, a·b + c is already the fused
+    result (a·b is ±inf or NaN exactly); if only c is not finite, the result is c."""
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return a * b + c
+    if not math.isfinite(c):
+        return c
+    exact = Fraction(a) * Fraction(b) + Fraction(c)
+    if exact == 0:
+        return a * b + c if a == 0 or b == 0 else 0.0
+    try:
+        return float(exact)
+    except OverflowError:
+        return math.copysign(math.inf, exact)
+
+
+W = 4  # the kernel's partial sums (``sim.kernels.W``)
+
+
+def lsq_dot(x: list[float], theta: list[float]) -> float:
+    """x·θ in ``sim.kernels.lsq_batch``'s order: s_k = fma chain over j ≡ k (mod W), j < W⌊d/W⌋, from 0;
+    a = (s_0 + s_1) + (s_2 + s_3); then a = fma(x_j, θ_j, a) for the tail j ≥ W⌊d/W⌋."""
+    d = len(x)
+    d4 = W * (d // W)
+    s = [0.0] * W
+    for j in range(d4):
+        s[j % W] = fma(x[j], theta[j], s[j % W])
+    a = (s[0] + s[1]) + (s[2] + s[3])
+    for j in range(d4, d):
+        a = fma(x[j], theta[j], a)
+    return a
+
+
 def batch_grad(pk: Packed, batch: list[int], theta: list[float]) -> tuple[list[float], float]:
     """(g, L_b): g = (1/|b|)Σ∇ℓ_i(θ), L_b = (1/|b|)Σℓ_i(θ) (quadratic: ∇f, f)."""
     d = len(theta)
@@ -101,15 +139,15 @@ def batch_grad(pk: Packed, batch: list[int], theta: list[float]) -> tuple[list[f
     g, loss = [0.0] * d, 0.0
     for i in batch:
         if pk.code == FSUM:
-            gi = np.zeros(d)
+            gi = np.array(g)  # grad adds ∇ℓ_i into the running sum, as the kernel calls it
             pk.grad(np.array(theta), pk.A[i], gi)
-            g = [g[j] + gi[j] for j in range(d)]
+            g = gi.tolist()
             loss += pk.loss(np.array(theta), pk.A[i])
         else:
             x = pk.A[i].tolist()
-            r = dot(x, theta) - pk.v[i]
+            r = lsq_dot(x, theta) - pk.v[i]
             loss += 0.5 * r * r
-            g = [g[j] + r * x[j] for j in range(d)]
+            g = [fma(r, x[j], g[j]) for j in range(d)]
     return [gj / len(batch) for gj in g], loss / len(batch)
 
 

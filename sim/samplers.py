@@ -38,31 +38,41 @@ def steps_per_epoch(n, b, drop_last):
 
 
 @njit(cache=True)
-def fill_order(kind, key, epoch, order):
+def epoch_words(key, epoch, words):
+    """words[w] = draw_u64(key, counter_of(epoch, w)), w < len(words): the epoch's random words.
+
+    A pure function of (key, epoch, w) in a loop without branches or carried state, which LLVM's
+    loop vectoriser turns into vector code (the 64-bit multiplies of ``mix64`` in SIMD lanes)."""
+    for w in range(words.shape[0]):
+        words[w] = draw_u64(key, counter_of(epoch, w))
+
+
+@njit(cache=True)
+def fill_order(kind, key, epoch, order, words):
     """Write epoch ``epoch``'s index sequence into ``order`` (length N) from stream ``key``.
 
     Draw q of the epoch is uniform_int32(half32(u, q), n, u), u = word q >> 1 of the epoch,
     counter (epoch << 32) | (q >> 1): two draws per 64-bit word.  Reshuffle: for j = N−1..1,
     draw q = N−1−j, swap order[j] with order[r], r uniform in [0, j] (Fisher–Yates);
     replacement: order[q] uniform in [0, N) (draw q); fixed (and fresh): the identity.
+    ``words`` (uint64, length ≥ ⌈N/2⌉) is scratch: the words are generated first (``epoch_words``,
+    vectorised), then consumed by the sequential loop — the same numbers as drawing them one by one.
     """
     n = order.shape[0]
     if kind == FRESH:  # the identity, which fresh_batch permutes partially and undo_fresh restores
         kind = FIXED
+    if kind == REPLACEMENT or kind == RESHUFFLE:
+        epoch_words(key, epoch, words[: (n + 1) // 2])
     if kind == REPLACEMENT:
-        u = np.uint64(0)
         for q in range(n):
-            if q & 1 == 0:
-                u = draw_u64(key, counter_of(epoch, q >> 1))
+            u = words[q >> 1]
             order[q] = uniform_int32(half32(u, q), n, u)
         return
     for j in range(n):
         order[j] = j
     if kind == RESHUFFLE:
-        u = np.uint64(0)
         for q in range(n - 1):
-            if q & 1 == 0:
-                u = draw_u64(key, counter_of(epoch, q >> 1))
+            u = words[q >> 1]
             j = n - 1 - q
             r = uniform_int32(half32(u, q), j + 1, u)
             tmp = order[j]
@@ -137,7 +147,7 @@ def epoch_order(sampler: Sampler, n: int, seed: int, traj: int, epoch: int) -> n
         return np.concatenate(epoch_batches(sampler, n, seed, traj, epoch))
     n, key = _stream(sampler, n, seed, traj)
     order = np.empty(n, dtype=np.int64)
-    fill_order(sampler.code, key, epoch, order)
+    fill_order(sampler.code, key, epoch, order, np.empty((n + 1) // 2, dtype=np.uint64))
     return order
 
 

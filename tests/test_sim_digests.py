@@ -52,10 +52,13 @@ def _run(name: str):
     raise KeyError(name)
 
 
+# The three least-squares pins changed deliberately with issue 14 (W1 speed): the residual dot products
+# became W = 4 fused-multiply-add partial sums and g_j an fma chain (``sim.kernels.lsq_batch``, the reference
+# updated to match); the quadratic pins did not change.
 PINNED = {
-    "lsq_reshuffle": "230de62643319510",
-    "lsq_replacement_droplast": "38bc550b26465fde",
-    "lsq_fresh_stats": "d7e85996bc857677",
+    "lsq_reshuffle": "0780125d1e235c1b",
+    "lsq_replacement_droplast": "e0195dffe3e7d13d",
+    "lsq_fresh_stats": "e0f2dc7b66975dce",
     "quad_noise": "f7c479d2d27c8133",
     "quad_cov": "d86b3f244fe642bf",
 }

@@ -14,7 +14,10 @@ import numpy as np
 import pytest
 
 import optproof.sim as sim
+from numba import njit
+
 from optproof.sim import reference as ref
+from optproof.sim.kernels import fma
 from optproof.sim.rng import draw_u64, half32, std_normal, stream_key, uniform_int32
 
 ALL = sim.RECORDABLES
@@ -90,31 +93,53 @@ def test_quadratic_with_noise_covariance_matches_reference(C):
     _compare(res, want, rtol=NOISE_RTOL)
 
 
-def test_finite_sum_matches_reference_and_least_squares():
+@njit
+def _lsq_residual(theta, row):  # lsq_batch's order: W = 4 fma partial sums, (s0 + s1) + (s2 + s3), fma tail
+    d = theta.shape[0]
+    d4 = 4 * (d // 4)
+    s = np.zeros(4)
+    for j in range(d4):
+        s[j % 4] = fma(row[j], theta[j], s[j % 4])
+    a = (s[0] + s[1]) + (s[2] + s[3])
+    for j in range(d4, d):
+        a = fma(row[j], theta[j], a)
+    return a - row[-1]
+
+
+@pytest.mark.parametrize("d", [3, 6])  # 6 = one W-block + a tail
+def test_finite_sum_matches_reference_and_least_squares(d):
     def loss(theta, row):
-        s = 0.0
-        for j in range(theta.shape[0]):
-            s += row[j] * theta[j]
-        r = s - row[-1]
+        r = _lsq_residual(theta, row)
         return 0.5 * r * r
 
     def grad(theta, row, out):
-        s = 0.0
+        r = _lsq_residual(theta, row)
         for j in range(theta.shape[0]):
-            s += row[j] * theta[j]
-        r = s - row[-1]
-        for j in range(theta.shape[0]):
-            out[j] += r * row[j]
+            out[j] = fma(r, row[j], out[j])
 
-    lsq = _lsq(gram=False)
-    fs = sim.FiniteSum(loss, grad, np.column_stack([lsq.X, lsq.y]), dim=3)
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((11, d))
+    lsq = sim.LeastSquares(X, X @ rng.standard_normal(d) + 0.3 * rng.standard_normal(11), gram=False)
+    fs = sim.FiniteSum(loss, grad, np.column_stack([lsq.X, lsq.y]), dim=d)
     opt, smp = sim.HeavyBall(0.05, 0.5), sim.Sampler("reshuffle", 3)
     a = sim.simulate(fs, opt, smp, n_traj=2, n_steps=9, record=ALL, every="step")
     want = ref.simulate_reference(fs, opt, smp, n_traj=2, n_steps=9)
     _compare(a, want)
     b = sim.simulate(lsq, opt, smp, n_traj=2, n_steps=9, record=ALL, every="step")
-    for name in ALL:  # same per-example arithmetic => same numbers as the built-in least squares
+    for name in [n for n in ALL if n != "full_loss"]:  # same per-example arithmetic => same numbers as the built-in least squares
         np.testing.assert_array_equal(a.records[name], b.records[name])
+    # full loss: the built-in (gram=False) sums r_i = x_i·θ − y_i plainly in j order, the FiniteSum above
+    # in lsq_batch's order.  Each dot product is within γ_d·Σ_j|x_ij θ_j| of the exact one (γ_d = d·u/(1 − d·u)),
+    # so |Δr_i| ≤ 2γ_d·s_i, |Δ½r_i²| ≤ |r_i|·|Δr_i| + ½|Δr_i|², and the two same-order sums of N terms add
+    # at most 2γ_N·Σ_i ½r_i² more (u = 2^-53); the bound is evaluated at the (bitwise equal) recorded θ.
+    u = np.finfo(float).eps / 2
+    gam = lambda n: n * u / (1 - n * u)  # noqa: E731
+    th = a.records["theta"]
+    s = np.abs(X)[None, None] * np.abs(th)[:, :, None, :]  # (traj, rec, N, d)
+    r = np.einsum("nd,tkd->tkn", X, th) - lsq.y
+    dr = 2 * gam(d) * s.sum(axis=3)
+    bound = ((np.abs(r) * dr + 0.5 * dr**2).sum(axis=2) + 2 * gam(11) * (0.5 * r**2).sum(axis=2)) / 11
+    assert (np.abs(a.records["full_loss"] - b.records["full_loss"]) <= bound).all()
 
 
 def test_rng_matches_python_integers():
