@@ -24,7 +24,6 @@ states and checks the bound against mpmath and np.tanh over the whole float rang
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
@@ -52,7 +51,7 @@ def _f2i(typingctx, x):
     """The bits of a float64 as an int64 (an LLVM bitcast: vectorisable)."""
     if x != types.float64:
         return None
-    return types.int64(types.float64), lambda ctx, b, sig, args: b.bitcast(args[0], ir.IntType(64))
+    return types.int64(types.float64), lambda ctx, b, sig, args: b.bitcast(args[0], ctx.get_value_type(types.int64))
 
 
 @intrinsic
@@ -60,7 +59,7 @@ def _i2f(typingctx, x):
     """The float64 with the bits of an int64."""
     if x != types.int64:
         return None
-    return types.float64(types.int64), lambda ctx, b, sig, args: b.bitcast(args[0], ir.DoubleType())
+    return types.float64(types.int64), lambda ctx, b, sig, args: b.bitcast(args[0], ctx.get_value_type(types.float64))
 
 
 @intrinsic
@@ -82,7 +81,7 @@ def stack_buffer(typingctx, n):
     size = n.literal_value
 
     def codegen(context, builder, sig, args):
-        return cgutils.alloca_once(builder, ir.DoubleType(), size=size)
+        return cgutils.alloca_once(builder, context.get_value_type(types.float64), size=size)
 
     return types.CPointer(types.float64)(n), codegen
 
