@@ -96,3 +96,27 @@ def test_predictions_and_accuracy():
     # loss of constant logits (0, 1) is log(1 + e) − z_y
     assert np.isclose(mlp.loss(shape, theta, X, [1, 0, 1, 1]),
                       np.mean([np.log1p(np.e) - z for z in (1.0, 0.0, 1.0, 1.0)]), rtol=1e-15)
+
+
+def test_kernels_are_built_once_per_shape():
+    """Equal shapes share one (loss, grad) pair, so FiniteSum compiles them once per process."""
+    assert mlp.mlp_kernels(mlp.MLPShape(5, 4, 3)) is mlp.mlp_kernels(mlp.MLPShape(5, 4, 3))
+    assert mlp.mlp_kernels(mlp.MLPShape(5, 4, 3)) is not mlp.mlp_kernels(mlp.MLPShape(5, 6, 3))
+
+
+def test_simulation_is_bitwise_independent_of_the_thread_count():
+    import numba
+
+    from optproof.sim import HeavyBall, Sampler, simulate
+
+    shape, X, y, theta = c6._tiny_problem(1, n=13, shape=mlp.MLPShape(9, 12, 3))  # 12: a SIMD remainder
+    prob = mlp.mlp_problem(X, y, shape)
+    runs = []
+    for threads in (1, 2):
+        numba.set_num_threads(threads)
+        r = simulate(prob, HeavyBall(0.05, 0.9), Sampler("reshuffle", 4), n_traj=5, n_steps=9, seed=3,
+                     theta0=np.stack([theta] * 5), record=("theta", "full_loss"), every=3)
+        runs.append(r)
+    numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    for key in ("theta", "full_loss"):
+        assert np.array_equal(runs[0].records[key], runs[1].records[key]), key
