@@ -9,7 +9,9 @@ apart.  The claim: with z = (θ, b), ν = E z, Z = E zzᵀ,
 
     E[z_t] = A ν + c,     E[z_t z_tᵀ] = A Z Aᵀ + A ν cᵀ + c νᵀ Aᵀ + c cᵀ + s D Dᵀ
 
-for (A, c, D) of ``optproof.mathcore.pytorch_moments`` (plain and Nesterov).
+for (A, c, D) of ``optproof.mathcore.pytorch_moments`` (plain and Nesterov).  Each of the four cases
+(plain/Nesterov, t = 1/t ≥ 2) ends by comparing its (A, c, D) with the library's ``affine_step`` at
+dyadic parameters, where float64 arithmetic is exact.
 """
 from __future__ import annotations
 
