@@ -35,7 +35,7 @@ def equal(lhs: Any, rhs: Any) -> bool:
 
 @dataclass(frozen=True)
 class Step:
-    """One verified equality of a proof.
+    r"""One verified equality of a proof.
 
     ``why`` names the mathematics (e.g. "induction step", "Vieta's formulas"); ``shows`` is the LaTeX
     of the statement as written, before SymPy evaluates it (e.g. ``\operatorname{tr} A = 1 + \lambda
@@ -55,6 +55,11 @@ class Step:
     def checked_latex(self) -> str:
         """The comparison SymPy actually checked, after evaluation: ``lhs = rhs``."""
         return f"{sp.latex(_shown(self.lhs))} = {sp.latex(_shown(self.rhs))}"
+
+    def record(self) -> dict:
+        """The step for a results document: ``why``, ``latex`` (the statement), ``checked`` (the evaluated
+        comparison, shown collapsed by the report) and ``verified``."""
+        return {"why": self.why, "latex": self.latex(), "checked": self.checked_latex(), "verified": self.verified}
 
 
 def _shown(x: Any) -> Any:
@@ -105,10 +110,14 @@ class Proof:
     def holds(self) -> bool:
         return bool(self.steps) and all(s.verified for s in self.steps)
 
-    def summary(self) -> str:
+    def summary(self, shows: bool = False) -> str:
+        """Terminal text: verdict, assumptions, one line per step (its ``why``); with ``shows`` each step's
+        statement (LaTeX) follows on an indented line."""
         lines = [f"{'PROVEN' if self.holds else 'NOT PROVEN'}: {self.statement}"]
         if self.assumptions:
             lines.append(f"  assuming {self.assumptions}")
         for i, s in enumerate(self.steps, 1):
             lines.append(f"  {i}. [{'ok' if s.verified else 'FAILED'}] {s.why}")
+            if shows and s.shows:
+                lines.append(f"       {s.shows}")
         return "\n".join(lines)

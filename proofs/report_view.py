@@ -2,13 +2,15 @@
 
 ``render(doc)`` turns ``results.json``'s structure into display rows: statuses (pass / fail /
 skipped / error / measured, each styled apart), the test behind each verdict, proofs as
-"statement, then its verified steps" with trivially true lines hidden, numbers rounded to their
+"statement, then its verified steps" (each: its meaning, the statement as MathML and, collapsed, the comparison
+SymPy evaluated) with trivially true lines hidden, numbers rounded to their
 uncertainty, the conformance matrix with its detections, and the batch checker's matrix (loaders in
 C1's section, accumulation in C4's and C5's) with each faulty entry's counterexample.  Formulas pass through one
 ``FormulaSet`` in page order, so each distinct formula is typeset once.
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -39,9 +41,32 @@ def _comparison_row(c: dict) -> dict:
             "flag": flag}
 
 
+#: Longest evaluated comparison (LaTeX characters) typeset under "checked by SymPy as"; longer ones are summarised.
+CHECKED_MAX = 3000
+_TEXTTT = re.compile(r"\\texttt\{[^}]*\}")
+
+
+def _typeset(tex: str | None) -> str | None:
+    """``\\texttt{stationary\\_variance}`` -> ``\\texttt{stationary variance}``: a library function in a proof
+    step is shown in monospace with its words apart, as the report's prose names it ("the stationary variance
+    formula", no code names); latex2mathml would otherwise print the ``\\_`` literally."""
+    return _TEXTTT.sub(lambda m: m.group(0).replace("\\_", " "), tex) if tex else tex
+
+
+def _step_view(s: dict) -> dict:
+    """One proof step: its meaning (``why``), the statement (``latex``: ``Step.shows`` when given) and, when the
+    results carry it and it differs, the comparison SymPy evaluated (``checked``: ``Step.checked_latex()``)."""
+    checked = s.get("checked")
+    too_long = bool(checked) and len(checked) > CHECKED_MAX
+    if not checked or checked == s["latex"] or too_long:
+        checked = None
+    return {"why": prose(s["why"]), "tex": step_formula(s["latex"]), "verified": s["verified"],
+            "checked": step_formula(checked) if checked else None,
+            "checked_note": f"an expression of {len(s['checked'])} LaTeX characters, not typeset" if too_long else ""}
+
+
 def _proof_view(p: dict) -> dict:
-    steps = [{"why": prose(s["why"]), "tex": step_formula(s["latex"]), "verified": s["verified"]}
-             for s in p["steps"]]
+    steps = [_step_view(s) for s in p["steps"]]
     return {"statement": p["statement"], "holds": p["holds"], "assumptions": prose(p.get("assumptions") or ""),
             "steps": steps, "hidden": sum(s["tex"] is None for s in steps)}
 
@@ -138,7 +163,7 @@ def render(doc: dict, seed_link: str | None = None) -> str:
     formulas = FormulaSet()
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
-    env.globals["math"] = lambda tex, block=False: Markup(formulas(tex, block))
+    env.globals["math"] = lambda tex, block=False: Markup(formulas(_typeset(tex), block))
     claims = [{**c, "checks": [_check_view(k) for k in c["checks"]], "evidence": _evidence(c),
                "cells": _kind_cells(c)} for c in doc["claims"]]
     mode = "quick" if doc["config"]["quick"] else "full" if doc["config"].get("full") else "default"
