@@ -2,19 +2,23 @@
 
 Data: scikit-learn digits, the C6 split (``proofs.datasets.load_digits_split()``, standardised, N_train
 examples).  Model: h = tanh(W1 x + b1), z = W2 h + b2, ℓ = logsumexp(z) − z_y; heavy ball η = 0.1,
-λ = 0.9, θ_0 Glorot-uniform (``sim.mlp.init_params``, one draw per trajectory, the same θ_0 for both
+λ = 0.9, θ_0 Glorot-uniform (``sim.mlp.init_params``, one draw per trajectory, the same θ_0 for all
 peers), m_0 = 0; B = 32 reshuffled every epoch, drop_last=False (the last batch is short); float64.
 
-Peers, timed in one process, back to back, after a warm-up (compile time reported separately):
-optproof ``sim.simulate`` on the ``FiniteSum`` of ``sim.mlp.mlp_problem`` (per-example kernels), and
-``torch.func.vmap(torch.func.grad_and_value(loss))`` over stacked per-trajectory parameters with the
-same update (per-trajectory permutations from torch's RNG), and JAX if it imports (skipped otherwise, with
-the reason printed): ``jax.vmap(jax.grad(loss))``, one jitted epoch per call (``lax.scan`` over the batches),
-float64, XLA's own thread pool (all cores).  All record the full training loss of every trajectory after the last step; the mean losses are
-compared statistically (|Δmean| ≤ 6·SE, the peers' RNGs differ).
+Peers, timed in one process, back to back, after a warm-up (reported separately):
+optproof ``sim.simulate`` on the ``FiniteSum`` of ``sim.mlp.mlp_problem`` (per-example kernels; tanh and
+exp from ``sim.mlp_math``, ≤ 2 ulp), ``torch.func.vmap(torch.func.grad_and_value(loss))`` over stacked
+per-trajectory parameters with the same update (per-trajectory permutations from torch's RNG), and JAX
+if it imports (skipped otherwise, with the reason printed): ``jax.vmap(jax.grad(loss))``, one jitted
+epoch per call (``lax.scan`` over the full batches, then the short one), float64 (``jax_enable_x64``),
+XLA's own thread pool; its warm-up is one full call (jit compiles per shape).  All record the full
+training loss of every trajectory after the last step; the mean losses are compared statistically
+(|Δmean| ≤ 6·SE, the peers' RNGs differ).
 
 Work: ≈ 3 × 2(n_in·n_hidden + n_hidden·n_out) FLOP per example (forward, and the backward's two
-products per weight) = 14.2 kFLOP, × B = 455 kFLOP per trajectory-step (tanh / exp not counted).
+products per weight) = 14.2 kFLOP, × B = 455 kFLOP per trajectory-step (tanh / exp not counted, nor
+the final full-loss pass, N forward passes per trajectory, which every peer does: the GFLOP/s and
+share of peak are lower bounds).
 
     python benchmarks/w2.py [--traj 16 256 1024] [--epochs 1] [--repeat 2] [--threads 2]
 """
