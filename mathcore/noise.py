@@ -28,7 +28,7 @@ from optproof.mathcore.momentum import eta, lam
 from optproof.mathcore.agreement import float_branch_agrees
 from optproof.mathcore.proof import Proof, equal
 from optproof.mathcore.quadratic import converges, h, trajectory, transition_matrix, velocity_trajectory
-from optproof.base.validation import check_array, check_choice, check_int, check_real
+from optproof.base.validation import MOMENTUM_RANGE, check_array, check_choice, check_int, check_real
 
 __all__ = [
     "s2", "sigma2", "B",
@@ -79,7 +79,7 @@ def _check_stationary(h: Any, lr: Any, momentum: Any, noise_var: Any) -> tuple[A
     """Validate and require the convergence region; the message names the offending parameter."""
     h = check_real("h", h, 0.0, lo_open=True, allow_symbolic=True)
     lr = check_real("lr", lr, 0.0, lo_open=True, allow_symbolic=True)
-    momentum = check_real("momentum", momentum, -1.0, 1.0, lo_open=True, hi_open=True, allow_symbolic=True)
+    momentum = check_real("momentum", momentum, MOMENTUM_RANGE[0], 1.0, hi_open=True, allow_symbolic=True)
     noise_var = check_real("noise_var", noise_var, 0.0, allow_symbolic=True)
     if not _exact(h, lr, momentum) and not lr * h < 2 * (1 + momentum):
         raise ValueError(f"lr must be a finite real number in (0, 2(1+momentum)/h) = "
@@ -96,7 +96,8 @@ def _stationary_entries(h: Any, lr: Any, momentum: Any, noise_var: Any) -> tuple
 def stationary_covariance(h: Any, lr: Any, momentum: Any, noise_var: Any):
     """Stationary ``Cov(θ, m)`` matrix: ``[[Var θ, c], [c, 2c]]``, ``c = η²s²/((1−λ)(2(1+λ) − ηh))`` (C9).
 
-    Needs ``h > 0``, ``|λ| < 1``, ``ηh < 2(1+λ)`` (ValueError naming the parameter otherwise).
+    Needs ``h > 0``, ``λ ∈ [0, 1)`` (MOMENTUM_RANGE, open at 1), ``ηh < 2(1+λ)`` (ValueError naming the parameter
+    otherwise).
     """
     raw = (h, lr, momentum, noise_var)
     checked = _check_stationary(*raw)
@@ -120,7 +121,7 @@ def temperature(lr: Any, momentum: Any, noise_var: Any, batch_size: Any = 1):
     """``T = η σ²/(2B(1 − λ))``: small-η stationary ``h·Var θ`` for per-example variance σ², batch B (C3, C5)."""
     raw = (lr, momentum, noise_var, batch_size)
     lr = check_real("lr", lr, 0.0, lo_open=True, allow_symbolic=True)
-    momentum = check_real("momentum", momentum, -1.0, 1.0, lo_open=True, hi_open=True, allow_symbolic=True)
+    momentum = check_real("momentum", momentum, MOMENTUM_RANGE[0], 1.0, hi_open=True, allow_symbolic=True)
     noise_var = check_real("noise_var", noise_var, 0.0, allow_symbolic=True)
     batch_size = check_real("batch_size", batch_size, 0.0, lo_open=True, allow_symbolic=True)
     if _exact(*raw):
@@ -300,7 +301,7 @@ def _eigen_setup(H: Any, lr: Any, momentum: Any, noise_cov: Any):
     Hm = _symmetric("H", H)
     C = _symmetric("noise_cov", noise_cov, Hm.shape[0], psd=True)
     lr = check_real("lr", lr, 0.0, lo_open=True)
-    momentum = check_real("momentum", momentum)
+    momentum = check_real("momentum", momentum, *MOMENTUM_RANGE)
     w, Q = np.linalg.eigh(Hm)
     A = np.stack([transition_matrix(wi, lr, momentum) for wi in w]) if w.size else np.zeros((0, 2, 2))
     return Hm, w, Q, A, lr, momentum, lr**2 * (Q.T @ C @ Q)
@@ -382,7 +383,7 @@ def stationary_state_covariance(H: Any, lr: float, momentum: float, noise_cov: A
     ``C`` commuting with ``H`` the θ-block is ``Q diag(stationary_variance(h_i, …, C̃_ii)) Qᵀ``.
     """
     Hm, w, Q, A, lr, momentum, Ct = _eigen_setup(H, lr, momentum, noise_cov)
-    check_real("momentum", momentum, -1.0, 1.0, lo_open=True, hi_open=True)
+    check_real("momentum", momentum, MOMENTUM_RANGE[0], 1.0, hi_open=True)
     if w.size and w.min() <= 0:
         raise ValueError(f"H must be positive definite for a stationary limit; smallest eigenvalue {w.min()!r}")
     if not np.all(converges(w, lr, momentum)):

@@ -17,6 +17,7 @@ import pytest
 import sympy as sp
 
 import optproof.sim as sim
+from optproof.mathcore import noise as nz
 from optproof.mathcore import quadratic as qd
 from optproof.proofs import adapters, strategies
 from optproof.proofs.cli import main
@@ -88,6 +89,15 @@ API = [
     ("rate-h-array-negative", lambda: qd.rate(np.array([1.0, -2.0]), 0.1, 0.5), ValueError,
      "h must contain only values in [0.0, inf)"),
     ("rate-lr-zero", lambda: qd.rate(1.0, 0.0, 0.5), ValueError, "lr must be a finite real number in (0.0, inf)"),
+    # --- mathcore.noise: stationary moments need momentum in [0, 1) (MOMENTUM_RANGE, open at 1)
+    ("noise-stationary-momentum-negative", lambda: nz.stationary_variance(1.0, 0.1, -0.5, 1.0), ValueError,
+     "momentum must be a finite real number in [0.0, 1.0); got -0.5"),
+    ("noise-stationary-momentum-one", lambda: nz.stationary_covariance(1.0, 0.1, 1.0, 1.0), ValueError,
+     "momentum must be a finite real number in [0.0, 1.0); got 1.0"),
+    ("noise-temperature-momentum-negative", lambda: nz.temperature(0.1, -0.1, 1.0), ValueError,
+     "momentum must be a finite real number in [0.0, 1.0)"),
+    ("noise-moments-momentum-above-1", lambda: nz.moments(1.0, 0.1, 1.5, 1.0, 0.0, 0.0, 3), ValueError,
+     "momentum must be a finite real number in [0.0, 1.0]; got 1.5"),
     # --- sim: simulate
     ("sim-n_traj-zero", lambda: run(n_traj=0), ValueError, "n_traj must be an integer in [1,"),
     ("sim-n_traj-float", lambda: run(n_traj=2.5), ValueError, "n_traj must be an integer"),

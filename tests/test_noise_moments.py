@@ -134,7 +134,7 @@ def test_sgd_special_case_and_exact_values():
     assert not hasattr(q, "stationary_variance")  # one home: mathcore.noise (no quadratic <-> noise cycle)
 
 
-@given(lam=st.floats(-0.9, 0.99), h=st.floats(0.1, 10), sigma2=st.floats(0.1, 10), B=st.integers(1, 512))
+@given(lam=st.floats(0.0, 0.99), h=st.floats(0.1, 10), sigma2=st.floats(0.1, 10), B=st.integers(1, 512))
 def test_small_lr_temperature(lam, h, sigma2, B):
     for lr in (1e-4, 1e-6):
         T = nz.temperature(lr, lam, sigma2, B)
