@@ -166,6 +166,26 @@ def _splat(builder, x):
     return builder.shuffle_vector(v, ir.Constant(_VEC, ir.Undefined), ir.Constant(ir.VectorType(_I32, W), [0] * W))
 
 
+def _shuffle(builder, a, b, lanes):
+    return builder.shuffle_vector(a, b, ir.Constant(ir.VectorType(_I32, W), lanes))
+
+
+def _pair_sums(builder, vecs):
+    """(s_0 + s_1) + (s_2 + s_3) of each vector s; four at a time as a transpose (6 shuffles, 3 vector adds):
+    x = (a0+a1, b0+b1, a2+a3, b2+b3), y likewise for c, d, then (x0, x1, y0, y1) + (x2, x3, y2, y3)."""
+    out = []
+    for k in range(0, len(vecs) - 3, 4):
+        a, b, c, d = vecs[k : k + 4]
+        x = builder.fadd(_shuffle(builder, a, b, [0, 4, 2, 6]), _shuffle(builder, a, b, [1, 5, 3, 7]))
+        y = builder.fadd(_shuffle(builder, c, d, [0, 4, 2, 6]), _shuffle(builder, c, d, [1, 5, 3, 7]))
+        t = builder.fadd(_shuffle(builder, x, y, [0, 1, 4, 5]), _shuffle(builder, x, y, [2, 3, 6, 7]))
+        out += [builder.extract_element(t, ir.Constant(_I32, q)) for q in range(4)]
+    for v in vecs[len(out):]:
+        e = [builder.extract_element(v, ir.Constant(_I32, k)) for k in range(W)]
+        out.append(builder.fadd(builder.fadd(e[0], e[1]), builder.fadd(e[2], e[3])))
+    return out
+
+
 def _block_dots(builder, K, rows, th, d, nv):
     """Dot products x_q·θ of the K rows (``lsq_batch``'s order), their chains interleaved."""
     const = lambda x: ir.Constant(d.type, x)  # noqa: E731
@@ -178,10 +198,8 @@ def _block_dots(builder, K, rows, th, d, nv):
         for q in range(K):
             x = builder.load(_vec_ptr(builder, rows[q], off), align=8)
             builder.store(_fma(builder, x, t, builder.load(accs[q])), accs[q])
-    tots = []
-    for q in range(K):  # (s0 + s1) + (s2 + s3)
-        e = [builder.extract_element(builder.load(accs[q]), ir.Constant(_I32, k)) for k in range(W)]
-        tots.append(cgutils.alloca_once_value(builder, builder.fadd(builder.fadd(e[0], e[1]), builder.fadd(e[2], e[3]))))
+    sums = _pair_sums(builder, [builder.load(a) for a in accs])
+    tots = [cgutils.alloca_once_value(builder, x) for x in sums]
     start = builder.mul(nv, const(W))
     with cgutils.for_range(builder, builder.sub(d, start)) as loop:  # tail: total = fma(x_j, θ_j, total)
         j = builder.add(start, loop.index)

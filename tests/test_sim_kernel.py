@@ -51,6 +51,15 @@ def test_least_squares_kernel_equals_reference(kind, drop_last, gram, n, B):
     _compare(res, want)
 
 
+@pytest.mark.parametrize("d", [4, 6, 16])  # W = 4 vector blocks (one, one + tail, four: W1's d), with d < 4 above
+def test_least_squares_kernel_equals_reference_in_vector_blocks(d):
+    prob, opt, smp = _lsq(n=29, d=d), sim.HeavyBall(0.05, 0.7), sim.Sampler("reshuffle", 19)  # 19 = 8 + 8 + 3
+    theta0 = np.linspace(-1, 1, 2 * d).reshape(2, d)
+    res = sim.simulate(prob, opt, smp, n_traj=2, n_steps=6, seed=7, theta0=theta0, record=ALL, every="step")
+    want = ref.simulate_reference(prob, opt, smp, n_traj=2, n_steps=6, seed=7, theta0=theta0)
+    _compare(res, want)
+
+
 def test_every_epoch_records_are_the_step_records_at_epoch_ends():
     prob, opt, smp = _lsq(), sim.HeavyBall(0.05, 0.9), sim.Sampler("reshuffle", 4)
     a = sim.simulate(prob, opt, smp, n_traj=2, n_epochs=3, record=ALL, every="step")
