@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-__all__ = ["WIDTH_IN", "DPI", "MIN_PT", "panel_height", "readable", "save_png", "wrap"]
+__all__ = ["WIDTH_IN", "DPI", "MIN_PT", "panel_height", "readable", "png_bytes", "save_png", "wrap"]
 
 WIDTH_IN = 9.6
 DPI = 100
@@ -77,8 +77,8 @@ def readable(fig) -> None:
         pass
 
 
-def save_png(fig, path: Path) -> None:
-    """Save ``fig`` (made ``readable``) as a palette PNG at ``DPI``, then close it."""
+def png_bytes(fig) -> bytes:
+    """``fig`` made ``readable``, as a palette PNG at ``DPI`` (the bytes ``save_png`` writes); closes it."""
     import matplotlib.pyplot as plt
     from PIL import Image
 
@@ -89,4 +89,11 @@ def save_png(fig, path: Path) -> None:
     plt.close(fig)
     buf.seek(0)
     img = Image.open(buf).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
-    img.save(path, format="PNG", optimize=True, dpi=(DPI, DPI))
+    out = io.BytesIO()
+    img.save(out, format="PNG", optimize=True, dpi=(DPI, DPI))
+    return out.getvalue()
+
+
+def save_png(fig, path: Path) -> None:
+    """Write ``fig`` -- a matplotlib figure, or ``png_bytes`` already rendered (by a worker) -- to ``path``."""
+    Path(path).write_bytes(fig if isinstance(fig, bytes) else png_bytes(fig))

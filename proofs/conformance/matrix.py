@@ -20,6 +20,8 @@ scenario space, since some bugs live in the handling of missing gradients.
 from __future__ import annotations
 
 import importlib.util
+import time
+from typing import Callable
 
 import numpy as np
 
@@ -29,7 +31,8 @@ from optproof.proofs.conformance.reference import Reference
 from optproof.proofs.conformance.runner import execute
 from optproof.proofs.strategies import Scenario
 
-__all__ = ["conformance_matrix", "matrix_implementations", "matrix_references", "matrix_faults"]
+__all__ = ["conformance_matrix", "start_conformance_matrix", "matrix_implementations", "matrix_references",
+           "matrix_faults"]
 
 MU = 0.9
 
@@ -122,16 +125,55 @@ def _fault_row(entry, columns: dict[str, Reference], max_examples: int, seed: in
             "detection": detection}
 
 
-def conformance_matrix(max_examples: int = 100, seed: int = 0, faults: bool = True) -> dict:
-    """``{"references": [column names], "rows": [...]}``; each row has ``implementation``,
-    ``group`` ("reference" or "faulty"), ``cells`` (column -> "match" / "mismatch" / "detected" /
-    "missed"; absent = not checked) and, for faulty rows, ``claims``, ``bug`` and ``detection``."""
+def _rows(part, max_examples: int, seed: int) -> list[dict]:
+    """One task of the matrix, found by name or position (factories do not pickle): ``"references"``
+    the rows of the installed reference implementations (together about a second), ``"torch"`` the
+    rows of ``torch_faults()``, an integer ``i`` the row of ``FAULTS[i]``; each row with its ``seconds``."""
+    from optproof.proofs.faulty import FAULTS, torch_faults
+
+    t0 = time.perf_counter()
+    refs = matrix_references()
+    if part == "references":
+        rows = [{"implementation": name, "group": "reference",
+                 "cells": {rn: _cell(f, r, max_examples, seed) for rn, r in refs.items()}}
+                for name, f in matrix_implementations().items()]
+    else:
+        entries = torch_faults() if part == "torch" else (FAULTS[part],)
+        rows = [_fault_row(e, refs, max_examples, seed) for e in entries]
+    seconds = round((time.perf_counter() - t0) / max(1, len(rows)), 3)
+    return [{**row, "seconds": seconds} for row in rows]
+
+
+def start_conformance_matrix(max_examples: int = 100, seed: int = 0, faults: bool = True,
+                             workers: int | None = None) -> Callable[[], dict]:
+    """Queue the matrix's tasks on ``proofs.runner.Task``'s ``workers`` processes (default
+    ``default_workers()``; 1 = serially, at once, here) and return the function that waits for them
+    and returns ``conformance_matrix``'s result; the report queues it beside the claims' checks."""
+    from optproof.proofs.faulty import FAULTS
+    from optproof.proofs.runner import Task
+
     check_int("max_examples", max_examples, 1)
     check_int("seed", seed, 0)
-    refs = matrix_references()
-    rows = [{"implementation": name, "group": "reference",
-             "cells": {rn: _cell(f, r, max_examples, seed) for rn, r in refs.items()}}
-            for name, f in matrix_implementations().items()]
-    if faults:
-        rows += [_fault_row(e, refs, max_examples, seed) for e in matrix_faults()]
-    return {"references": list(refs), "max_examples": max_examples, "seed": seed, "rows": rows}
+    t0 = time.perf_counter()
+    parts = ["references"] + ([*range(len(FAULTS)), *(["torch"] if importlib.util.find_spec("torch") else [])]
+                              if faults else [])
+    tasks = [Task(_rows, (part, max_examples, seed), workers) for part in parts]
+
+    def result() -> dict:
+        rows = [row for t in tasks for row in t.result()]
+        return {"references": list(matrix_references()), "max_examples": max_examples, "seed": seed,
+                "rows": rows, "seconds": round(time.perf_counter() - t0, 3)}
+
+    return result
+
+
+def conformance_matrix(max_examples: int = 100, seed: int = 0, faults: bool = True, workers: int | None = None) -> dict:
+    """``{"references": [column names], "rows": [...], "seconds": wall}``; each row has ``implementation``,
+    ``group`` ("reference" or "faulty"), ``cells`` (column -> "match" / "mismatch" / "detected" /
+    "missed"; absent = not checked), its measured ``seconds`` and, for faulty rows, ``claims``, ``bug``
+    and ``detection``.
+
+    The rows are independent deterministic searches (``check`` seeds Hypothesis with ``seed``), run on
+    ``workers`` processes (``start_conformance_matrix``): the matrix is the same either way, but for
+    the measured ``seconds``."""
+    return start_conformance_matrix(max_examples, seed, faults, workers)()
