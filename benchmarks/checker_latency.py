@@ -114,7 +114,8 @@ def mark(what, t=[time.perf_counter(), time.process_time()]):
     print(f"  {what:<46} wall {now[0] - t[0]:6.3f} s   CPU {now[1] - t[1]:6.3f} s")
     t[:] = now
 import torch; mark("import torch")
-import optproof.proofs.conformance; from optproof.proofs import cli; mark("import numpy, Hypothesis, the checker, the CLI")
+from optproof.proofs import cli, cli_conformance; cli_conformance._import_checker()  # as the command does
+mark("import Hypothesis, the checker, the CLI")
 p = torch.zeros(1, requires_grad=True); p.grad = torch.ones(1); torch.optim.SGD([p], lr=0.1).step()
 mark("first torch.optim step (imports torch._dynamo)")
 assert cli.main(sys.argv[1:]) == 0; mark("optproof check (the search, shrinking, output)")
