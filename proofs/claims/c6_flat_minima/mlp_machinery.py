@@ -21,7 +21,8 @@ def gradient_error_bound(shape, theta, row) -> tuple[float, np.ndarray]:
     performs the documented operations (``sim.mlp``: kernel or NumPy) in any summation order.
 
     Standard model fl(a ∘ b) = (a ∘ b)(1 + δ), |δ| ≤ u, and |fl(Σ_k^n a_k) − Σ a_k| ≤ γ_n Σ|a_k|,
-    γ_n = nu/(1 − nu); tanh and exp within 2 ulp (libm).  Propagation, with absolute errors E:
+    γ_n = nu/(1 − nu); tanh and exp within 2 ulp (libm in NumPy; ``sim.mlp_math`` in the kernels, checked
+    against mpmath in tests/test_mlp_math.py).  Propagation, with absolute errors E:
     a = b1 + W1x: E_a = γ_{A+1}(|b1| + |W1||x|);  h = tanh a (1-Lipschitz): E_h = E_a + 2u;
     z = b2 + W2h: E_z = γ_{H+1}(|b2| + |W2||h|) + |W2|E_h;  Δ = max E_z + u max|z − max z|;
     p = softmax z: E_p = p(2Δ + (O + 4)u) (a shift of z by at most Δ in ∞-norm changes p
