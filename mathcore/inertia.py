@@ -111,7 +111,8 @@ def crossing_step(D: float, lr: float, momentum: float, g: float) -> int:
 
 
 def crossing_bounds(D: float, lr: float, momentum: float, g: float) -> tuple[int, int]:
-    """``(⌈D(1−λ)/(ηg)⌉, ⌊D(1−λ)/(ηg) + λ/(1−λ)⌋ + 1)`` bracket ``T_λ(D)`` (λ < 1); ``λ = 1``: from ``ηg t²/2``."""
+    """``(⌊D(1−λ)/(ηg)⌋, ⌊D(1−λ)/(ηg) + λ/(1−λ)⌋ + 2)`` bracket ``T_λ(D)`` (λ < 1; one step of slack on each
+    side of the bounds of ``prove_crossing_ratio``); ``λ = 1``: from ``ηg t²/2``."""
     D = check_real("D", D, 0.0, lo_open=True)
     lr, momentum = _lr_mom(lr, momentum, allow_symbolic=False)
     g = check_real("g", g, 0.0, lo_open=True)
