@@ -19,11 +19,12 @@ fewer (less noisy) steps.
 
 Operation counts (what C2 decides on; wall time is only measured): the simulator's least-squares
 step, read off its loops (``sim.kernels.lsq_batch`` and the heavy-ball update), performs per
-example of a batch ``4d + 4`` floating-point operations (residual x·θ − y: 2d + 1; loss term ½r²: 3;
-gradient accumulation g_j += r x_j: 2d) and per update ``5d + 1`` more (the two means: d + 1
-divisions; m = λm − ηg: 3d; θ + m: d).  With the batch sizes b_1..b_U an epoch really uses,
-work W = Σ_k (5d + 1 + (4d + 4) b_k) and, with P lanes working on a batch at once, critical path
-(span) S_P = Σ_k (5d + 1 + (4d + 4)⌈b_k/P⌉): the cost model with t₀ = 5d + 1 and c = 4d + 4.
+example of a batch ``4d + 7`` floating-point operations, a fused multiply-add counting 2 (residual
+x·θ − y: d fmas into four partial sums, 3 adds joining them, 1 subtraction = 2d + 4; loss term ½r²: 3;
+gradient accumulation g_j = fma(r, x_j, g_j): 2d) and per update ``5d + 1`` more (the two means:
+d + 1 divisions; m = λm − ηg: 3d; θ + m: d).  With the batch sizes b_1..b_U an epoch really uses,
+work W = Σ_k (5d + 1 + (4d + 7) b_k) and, with P lanes working on a batch at once, critical path
+(span) S_P = Σ_k (5d + 1 + (4d + 7)⌈b_k/P⌉): the cost model with t₀ = 5d + 1 and c = 4d + 7.
 """
 from __future__ import annotations
 
@@ -104,8 +105,9 @@ def knee_batch_size(t0: float, c: float, P: int = 1, eps: float = 0.1) -> float:
 
 
 def example_flops(d: int) -> int:
-    """Floating-point operations per example of a least-squares batch in the kernel: 4d + 4 (see the module doc)."""
-    return 4 * check_int("d", d, 1) + 4
+    """Floating-point operations per example of a least-squares batch in the kernel: 4d + 7, an fma
+    counting 2 (see the module doc and ``sim.reference.lsq_dot``)."""
+    return 4 * check_int("d", d, 1) + 7
 
 
 def update_flops(d: int) -> int:
