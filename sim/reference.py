@@ -112,11 +112,11 @@ def fma(a: float, b: float, c: float) -> float:
         return math.copysign(math.inf, exact)
 
 
-W = 4  # the kernel's partial sums (``sim.kernels.W``)
+W = 4  # the kernel's partial sums (``sim.lsq_ir.W``)
 
 
 def lsq_dot(x: list[float], theta: list[float]) -> float:
-    """x·θ in ``sim.kernels.lsq_batch``'s order: s_k = fma chain over j ≡ k (mod W), j < W⌊d/W⌋, from 0;
+    """x·θ in ``sim.lsq_ir.lsq_batch``'s order: s_k = fma chain over j ≡ k (mod W), j < W⌊d/W⌋, from 0;
     a = (s_0 + s_1) + (s_2 + s_3); then a = fma(x_j, θ_j, a) for the tail j ≥ W⌊d/W⌋."""
     d = len(x)
     d4 = W * (d // W)
