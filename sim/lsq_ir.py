@@ -12,7 +12,9 @@ operation and its order is written here, not chosen by the CPU's vector width or
 (Numba compiles without fastmath, so LLVM neither reassociates nor contracts).  ``_lsq_sums`` is a
 Numba ``@intrinsic``: the W partial sums and g's elements are <4 x double> lanes (llvm.fma.v4f64);
 examples go BLOCK = 8 at a time with their dot products interleaved (independent chains in flight);
-the horizontal sums of four examples are one 4×4 transpose (``_pair_sums``).  IR types come from
+the horizontal sums of four examples are one 4×4 transpose (``_pair_sums``).  For d = 4, 8, 12, 16
+(``UNROLLED``) a separate copy has the loops over θ's vectors unrolled, θ and g held in registers for
+the whole batch and blocks of BLOCK_UNROLLED = 4 (no spills): the same operations in the same order.  IR types come from
 llvmlite through ``numba.core.cgutils``, as Numba itself uses them (sim imports only Numba and NumPy).
 """
 from __future__ import annotations
@@ -29,6 +31,8 @@ BLOCK = 8  # examples whose dot products are interleaved (independent chains in 
 _F64 = ir.DoubleType()
 _VEC = ir.VectorType(_F64, W)
 _I32 = ir.IntType(32)
+UNROLLED = (1, 2, 3, 4)  # d = W·n with these n: the vector loops unrolled, θ and g kept in registers
+BLOCK_UNROLLED = 4  # their block: 4 rows' d/W vectors, reused for g, + sums, θ, g fit 32 vector registers
 
 
 def _fma(builder, a, b, c):
@@ -76,62 +80,114 @@ def _pair_sums(builder, vecs):
     return out
 
 
-def _block_dots(builder, K, rows, th, d, nv):
+def _steps(builder, n, ity):
+    """Indices 0..n−1: unrolled (constants) for a Python int n, a loop for an IR value n."""
+    if isinstance(n, int):
+        yield from (ir.Constant(ity, k) for k in range(n))
+        return
+    with cgutils.for_range(builder, n) as loop:
+        yield loop.index
+
+
+class _Vectors:
+    """θ's and g's W-vectors k = 0..nv−1 (offset W·k): in memory for any d; for d = W·n (``n``, unrolled)
+    θ's loaded once and g's in stack slots (registers after LLVM's SROA) for the whole batch."""
+
+    def __init__(self, builder, th, g, d, n=None):
+        self.th, self.g, self.n, self.ity = th, g, n, d.type
+        self.nv = builder.udiv(d, ir.Constant(d.type, W)) if n is None else n
+        if n is not None:
+            offs = [ir.Constant(d.type, W * k) for k in range(n)]
+            self.tv = [builder.load(_vec_ptr(builder, th, o), align=8) for o in offs]
+            self.gs = [cgutils.alloca_once_value(builder, builder.load(_vec_ptr(builder, g, o), align=8)) for o in offs]
+
+    def theta(self, builder, k, off):
+        return self.tv[k.constant] if self.n else builder.load(_vec_ptr(builder, self.th, off), align=8)
+
+    def gslot(self, builder, k, off):
+        return self.gs[k.constant] if self.n else _vec_ptr(builder, self.g, off)
+
+    def finish(self, builder):
+        for k, slot in enumerate(self.gs if self.n else []):
+            builder.store(builder.load(slot), _vec_ptr(builder, self.g, ir.Constant(self.ity, W * k)), align=8)
+
+
+def _block_dots(builder, K, rows, vs, d):
     """Dot products x_q·θ of the K rows (``lsq_batch``'s order), their chains interleaved."""
     const = lambda x: ir.Constant(d.type, x)  # noqa: E731
     accs = [cgutils.alloca_once(builder, _VEC) for _ in range(K)]
     for a in accs:
         builder.store(ir.Constant(_VEC, [0.0] * W), a)
-    with cgutils.for_range(builder, nv) as loop:  # s_k = fma(x_j, θ_j, s_k), j = k, k + W, ...
-        off = builder.mul(loop.index, const(W))
-        t = builder.load(_vec_ptr(builder, th, off), align=8)
+    for k in _steps(builder, vs.nv, d.type):  # s_k = fma(x_j, θ_j, s_k), j = k, k + W, ...
+        off = builder.mul(k, const(W))
+        t = vs.theta(builder, k, off)
         for q in range(K):
             x = builder.load(_vec_ptr(builder, rows[q], off), align=8)
             builder.store(_fma(builder, x, t, builder.load(accs[q])), accs[q])
     sums = _pair_sums(builder, [builder.load(a) for a in accs])
+    if vs.n:
+        return sums
     tots = [cgutils.alloca_once_value(builder, x) for x in sums]
-    start = builder.mul(nv, const(W))
+    start = builder.mul(vs.nv, const(W))
     with cgutils.for_range(builder, builder.sub(d, start)) as loop:  # tail: total = fma(x_j, θ_j, total)
         j = builder.add(start, loop.index)
-        t = builder.load(builder.gep(th, [j]))
+        t = builder.load(builder.gep(vs.th, [j]))
         for q in range(K):
             builder.store(_fma(builder, builder.load(builder.gep(rows[q], [j])), t, builder.load(tots[q])), tots[q])
     return [builder.load(t) for t in tots]
 
 
-def _block_grad(builder, rs, rows, gd, d, nv):
+def _block_grad(builder, rs, rows, vs, d):
     """g_j = fma(r_q, x_qj, g_j) for the rows in order, W elements of g per vector operation."""
     const = lambda x: ir.Constant(d.type, x)  # noqa: E731
     rv = [_splat(builder, r) for r in rs]
-    with cgutils.for_range(builder, nv) as loop:
-        gp = _vec_ptr(builder, gd, builder.mul(loop.index, const(W)))
+    for k in _steps(builder, vs.nv, d.type):
+        off = builder.mul(k, const(W))
+        gp = vs.gslot(builder, k, off)
         gv = builder.load(gp, align=8)
         for q, r in enumerate(rv):
-            gv = _fma(builder, r, builder.load(_vec_ptr(builder, rows[q], builder.mul(loop.index, const(W))), align=8), gv)
+            gv = _fma(builder, r, builder.load(_vec_ptr(builder, rows[q], off), align=8), gv)
         builder.store(gv, gp, align=8)
-    start = builder.mul(nv, const(W))
+    if vs.n:
+        return
+    start = builder.mul(vs.nv, const(W))
     with cgutils.for_range(builder, builder.sub(d, start)) as loop:
         j = builder.add(start, loop.index)
-        gp = builder.gep(gd, [j])
+        gp = builder.gep(vs.g, [j])
         gj = builder.load(gp)
         for q, r in enumerate(rs):
             gj = _fma(builder, r, builder.load(builder.gep(rows[q], [j])), gj)
         builder.store(gj, gp)
 
 
-def _emit_block(builder, K, p, arrs, d, bl_slot):
+def _emit_block(builder, K, p, arrs, d, bl_slot, vs):
     """Examples order[p], …, order[p+K−1]: residuals r_q, loss terms (in order), gradient terms."""
-    A, v, order, th, g = arrs
+    A, v, order = arrs[:3]
     idx = [builder.load(builder.gep(order, [builder.add(p, ir.Constant(d.type, q))])) for q in range(K)]
     rows = [builder.gep(A, [builder.mul(i, d)]) for i in idx]
-    nv = builder.udiv(d, ir.Constant(d.type, W))
-    tots = _block_dots(builder, K, rows, th, d, nv)
+    tots = _block_dots(builder, K, rows, vs, d)
     rs = [builder.fsub(t, builder.load(builder.gep(v, [i]))) for t, i in zip(tots, idx)]
     bl = builder.load(bl_slot)
     for r in rs:  # bl + (0.5·r)·r
         bl = builder.fadd(bl, builder.fmul(builder.fmul(ir.Constant(_F64, 0.5), r), r))
     builder.store(bl, bl_slot)
-    _block_grad(builder, rs, rows, g, d, nv)
+    _block_grad(builder, rs, rows, vs, d)
+
+
+def _emit_batch(builder, lo, hi, data, d, bl, n=None):
+    """Blocks of BLOCK examples from lo (BLOCK_UNROLLED for d = W·n, ``n``), then the rest one at a time."""
+    const = lambda x: ir.Constant(d.type, x)  # noqa: E731
+    vs = _Vectors(builder, data[3], data[4], d, n)
+    K = BLOCK_UNROLLED if n else BLOCK
+    if n is not None:  # row addresses A + i·W·n: a shift, not a multiply by the loaded d
+        d = const(W * n)
+    nblk = builder.udiv(builder.sub(hi, lo), const(K))
+    with cgutils.for_range(builder, nblk) as loop:
+        _emit_block(builder, K, builder.add(lo, builder.mul(loop.index, const(K))), data, d, bl, vs)
+    p1 = builder.add(lo, builder.mul(nblk, const(K)))
+    with cgutils.for_range(builder, builder.sub(hi, p1)) as loop:
+        _emit_block(builder, 1, builder.add(p1, loop.index), data, d, bl, vs)
+    vs.finish(builder)
 
 
 def _contiguous_f64(*tys):
@@ -153,12 +209,18 @@ def _lsq_sums(typingctx, A, v, order, lo, hi, theta, g):
         data = [a.data for a in arrs]
         lo_, hi_ = (context.cast(builder, args[k], s.args[k], types.intp) for k in (3, 4))
         bl = cgutils.alloca_once_value(builder, ir.Constant(_F64, 0.0))
-        nblk = builder.udiv(builder.sub(hi_, lo_), const(BLOCK))
-        with cgutils.for_range(builder, nblk) as loop:
-            _emit_block(builder, BLOCK, builder.add(lo_, builder.mul(loop.index, const(BLOCK))), data, d, bl)
-        p1 = builder.add(lo_, builder.mul(nblk, const(BLOCK)))
-        with cgutils.for_range(builder, builder.sub(hi_, p1)) as loop:
-            _emit_block(builder, 1, builder.add(p1, loop.index), data, d, bl)
+        end, generic = builder.append_basic_block("lsq.end"), builder.append_basic_block("lsq.any_d")
+        switch = builder.switch(d, generic)
+        for n in UNROLLED:
+            case = builder.append_basic_block(f"lsq.d{W * n}")
+            switch.add_case(const(W * n), case)
+            builder.position_at_end(case)
+            _emit_batch(builder, lo_, hi_, data, d, bl, n)
+            builder.branch(end)
+        builder.position_at_end(generic)
+        _emit_batch(builder, lo_, hi_, data, d, bl)
+        builder.branch(end)
+        builder.position_at_end(end)
         return builder.load(bl)
 
     return sig, codegen

@@ -51,9 +51,10 @@ def test_least_squares_kernel_equals_reference(kind, drop_last, gram, n, B):
     _compare(res, want)
 
 
-@pytest.mark.parametrize("d", [4, 6, 16])  # W = 4 vector blocks (one, one + tail, four: W1's d), with d < 4 above
+# W = 4 vector blocks: 1, 1 + tail, 2, 3, 4 (W1's d), 5 (d < 4 above); d = 4, 8, 12, 16 take the unrolled copy
+@pytest.mark.parametrize("d", [4, 6, 8, 12, 16, 20])
 def test_least_squares_kernel_equals_reference_in_vector_blocks(d):
-    prob, opt, smp = _lsq(n=29, d=d), sim.HeavyBall(0.05, 0.7), sim.Sampler("reshuffle", 19)  # 19 = 8 + 8 + 3
+    prob, opt, smp = _lsq(n=29, d=d), sim.HeavyBall(0.05, 0.7), sim.Sampler("reshuffle", 19)  # 8 + 8 + 3, 4·4 + 3
     theta0 = np.linspace(-1, 1, 2 * d).reshape(2, d)
     res = sim.simulate(prob, opt, smp, n_traj=2, n_steps=6, seed=7, theta0=theta0, record=ALL, every="step")
     want = ref.simulate_reference(prob, opt, smp, n_traj=2, n_steps=6, seed=7, theta0=theta0)
