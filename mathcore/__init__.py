@@ -18,10 +18,15 @@ Submodules (import them directly; this package imports nothing heavy on its own 
 - ``mathcore.minibatch_moments``    -- exact iterate moments under fresh batches (array style, C3, C5, C9).
 - ``mathcore.minibatch_stationary`` -- stationary covariance, exact and additive model (C3).
 - ``mathcore.noise_scale``          -- McCandlish et al.'s gradient noise scale and optimal step (C3).
-- ``mathcore.minibatch_proofs``     -- the SymPy proofs of the four modules above.
+- ``mathcore.minibatch_proofs``     -- the SymPy proofs of the four modules above (re-exported from
+                             ``minibatch_noise_proofs``, ``_moment_proofs``, ``_step_proofs``, ``minibatch_library_checks``).
 - ``mathcore.landscape``  -- sharp and flat minima, Laplace / Kramers / Fokker-Planck (C6).
 - ``mathcore.saddle``, ``mathcore.inertia`` -- saddle escape (C3) and plateau / bump crossing (C7).
-- ``mathcore.<module>_proofs`` -- the SymPy proofs of ``batching``, ``quadratic`` and ``landscape``.
+- ``mathcore.<module>_proofs`` -- the SymPy proofs of ``batching`` (split into ``batching_moment_proofs``,
+                             ``_epoch_proofs``, ``_stationary_proofs``, ``batching_lemmas``), ``quadratic``,
+                             ``landscape``, ``momentum``, ``inertia`` and ``conventions`` (with ``conventions_steps``:
+                             the library's reference steps run on SymPy symbols). Each old module re-exports its
+                             ``prove_*`` functions, so ``momentum.prove_gd_fixed_point`` etc. keep working.
 
 The specs (problem, optimizer, sampler), the argument checks and the conventions' numeric steps are
 NumPy-only and live in ``optproof.base`` (shared with ``sim`` and the conformance checker).
