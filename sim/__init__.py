@@ -2,8 +2,9 @@
 
 Modules: ``rng`` (counter-based SplitMix64 streams), ``samplers`` (data-loader semantics),
 ``problems`` (least squares, quadratic, generic finite sum), ``optimizers`` (heavy ball, SGD,
-gradient-stream kernel), ``kernels`` (the parallel trajectory kernel), ``stats`` (order-fixed
-mean/variance), ``simulate`` (entry point), ``reference`` (plain NumPy/Python reference).
+gradient-stream kernel), ``kernels`` (the parallel trajectory kernel), ``lsq_ir`` (its least-squares
+batch sums in LLVM IR: fused multiply-adds in a fixed order), ``mlp`` + ``mlp_math`` (the small-MLP
+``FiniteSum`` kernels and their vectorisable exp/tanh), ``stats`` (order-fixed mean/variance), ``simulate`` (entry point), ``reference`` (plain NumPy/Python reference).
 The specs (``LeastSquares``, ``Quadratic``, ``FiniteSum``, ``HeavyBall``, ``SGD``, ``Sampler``) are
 defined once in ``optproof.base.specs``, shared with mathcore's exact theory, and re-exported here.
 """
