@@ -71,15 +71,14 @@ _POOL: dict[int, ProcessPoolExecutor] = {}
 
 
 def _init_worker() -> None:
-    """A worker runs one task at a time on one core: one Numba / BLAS thread (results do not depend on it)."""
+    """Agg figures; one BLAS / OpenMP thread for torch's tiny tensors.  Numba keeps its threads, so a
+    long Monte Carlo kernel (C6 in the default report: about a minute) uses both cores while the
+    other worker is idle (its results do not depend on the thread count)."""
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = "1"
     import matplotlib
 
     matplotlib.use("Agg")
-    import numba
-
-    numba.set_num_threads(1)
 
 
 def _shutdown() -> None:

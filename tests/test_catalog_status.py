@@ -128,7 +128,8 @@ def test_optproof_seed_sets_the_default_run_seed(monkeypatch):
     from optproof.proofs import runner
 
     real = runner.run_claims  # the seed of the RunConfig the command runs with, wherever the cli imports it
-    monkeypatch.setattr(runner, "run_claims", lambda claims, cfg, *a, **k: seen.append(cfg.seed) or real(claims, cfg, *a, **k))
+    monkeypatch.setattr(runner, "run_claims",
+                        lambda claims, cfg, *a, **k: seen.append(cfg.seed) or real(claims, cfg, *a, **k))
     monkeypatch.setenv("OPTPROOF_SEED", "1234")
     assert cli.main(["prove", "--no-progress"]) == 0
     assert cli.main(["prove", "--no-progress", "--seed", "7"]) == 0  # an explicit --seed wins

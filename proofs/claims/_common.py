@@ -18,7 +18,7 @@ def proof_check(name: str, provers: Iterable[Callable[[], object]]) -> Check:
         latex = [p.statement for p in proofs]
         numbers = {"proofs": [
             {"statement": p.statement, "holds": p.holds, "assumptions": p.assumptions,
-             "steps": [{"why": s.why, "latex": s.latex(), "verified": s.verified} for s in p.steps]}
+             "steps": [s.record() for s in p.steps]}
             for p in proofs]}
         return Outcome(all(held), f"{sum(held)}/{len(held)} proofs hold for symbolic arguments", numbers, latex)
 

@@ -2,7 +2,7 @@
 
 ``mathcore.cost``: U(B) = ⌈N/B⌉ updates per epoch (⌊N/B⌋ with drop_last), work per update
 t(B) = t₀ + c⌈B/P⌉, per epoch E(B) = U(B)·t(B) ≥ N t₀/B + N c/P.  For the simulator's least-squares
-step, t₀ = 5d + 1 and c = 4d + 4 floating-point operations (``cost.update_flops``, ``cost.example_flops``).
+step, t₀ = 5d + 1 and c = 4d + 7 floating-point operations (``cost.update_flops``, ``cost.example_flops``).
 
 Two checks, neither of which reads a clock:
 
@@ -122,7 +122,7 @@ def _kernel_counts(cfg: RunConfig) -> Outcome:
                              f"N = {SHAPE_N}, d = {SHAPE_D}: work per epoch falls {shape['W(1)/W(N)']:.2f}x from B = 1 "
                              f"to B = N while work per update rises, and 2 lanes cut the full-batch critical path "
                              f"{shape['S_1(N)/S_2(N)']:.2f}x", {"kernel": rows, "work on the timed data set": shape},
-                   [r"W(B) = \sum_k (t_0 + c\,b_k),\ t_0 = 5d + 1,\ c = 4d + 4;\ "
+                   [r"W(B) = \sum_k (t_0 + c\,b_k),\ t_0 = 5d + 1,\ c = 4d + 7;\ "
                     r"S_P(B) = \sum_k (t_0 + c\lceil b_k/P\rceil)"])
 
 
@@ -140,7 +140,7 @@ def _work_shape() -> tuple[bool, dict]:
     facts = {
         "W(B) strictly falls along B": all(W[a] > W[b] for a, b in zip(Bs, Bs[1:])),
         "work per update strictly rises along B": all(per_update[a] < per_update[b] for a, b in zip(Bs, Bs[1:])),
-        "W(B) = E(B) of the model (t0 = 5d+1, c = 4d+4, P = 1) where B | N":
+        "W(B) = E(B) of the model (t0 = 5d+1, c = 4d+7, P = 1) where B | N":
             all(W[B] == cm.epoch_time(N, B, t0, c) for B in Bs if N % B == 0),
         "W(B) >= N t0/B + N c (the bound), = where B | N":
             all(W[B] >= F(N * t0, B) + N * c and (N % B or W[B] == F(N * t0, B) + N * c) for B in Bs),
