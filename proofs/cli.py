@@ -212,10 +212,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser(conformance_only=bool(argv) and argv[0] in CONFORMANCE_COMMANDS)
     args = parser.parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe raises here, inside the handler below, not at interpreter exit
+        return status
     except UsageError as exc:
         print(f"optproof: error: {exc}", file=sys.stderr)
         raise UsageExit(str(exc)) from None
+    except BrokenPipeError:  # e.g. ``optproof check ... | head``: the reader left; end quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at interpreter exit
+        return 141  # 128 + SIGPIPE, the shell's status for a process a closed pipe stopped
 
 
 if __name__ == "__main__":  # pragma: no cover
