@@ -160,9 +160,9 @@ def _submit(todo, cfg: RunConfig, workers: int) -> list[tuple[Task, list[Key]]]:
     A claim's symbolic and exact checks form one task, run in catalog order in one process: its
     exact checks reuse the SymPy cache its proofs filled (C9's exact checks: about 1 s each after
     C9's proofs, 15 s each alone under cProfile at load 8).  Each simulation is its own task; the
-    claims' chains are queued first, then the simulations, both workers taking the next.  (One chain of all proofs, as in a
-    serial run, measured no faster: 37.3 s vs 37.1 s for ``report --quick``, and its progress
-    arrives all at once.)
+    claims' chains are queued first, then the simulations, both workers taking the next.  (One
+    chain of all proofs, as in a serial run, measured no faster: 37.3 s vs 37.1 s for
+    ``report --quick``, and its progress arrives all at once.)
     """
     jobs = [(a, b, _builtin_index(c, k), k.kind) for a, (c, ks) in enumerate(todo) for b, k in enumerate(ks)]
     jobs = [j for j in jobs if j[2] is not None]
