@@ -51,6 +51,11 @@ def _gamma(n, u: float):
 def operation_count(n_steps: int) -> int:
     """Operations behind theta after ``n_steps`` steps, with the factor-2 margin for reordering."""
     check_int("n_steps", n_steps, 0)
+    return _operation_count(n_steps)
+
+
+def _operation_count(n_steps):
+    """``operation_count`` for an int or an array of step counts."""
     return 2 * (OPS_PER_STEP * n_steps + 2)
 
 
@@ -65,7 +70,7 @@ def tolerances(magnitudes: np.ndarray, first_step: int, dtype) -> np.ndarray:
     one NumPy expression per scenario and parameter instead of one call per step."""
     check_int("first_step", first_step, 0)
     magnitudes = np.asarray(magnitudes, np.float64)
-    n = 2.0 * (OPS_PER_STEP * np.arange(first_step, first_step + len(magnitudes)) + 2)  # operation_count
+    n = _operation_count(np.arange(first_step, first_step + len(magnitudes)))
     rel = _gamma(n, unit_roundoff(dtype)) + _gamma(n, unit_roundoff(np.float64))
     shape = (-1,) + (1,) * (magnitudes.ndim - 1)
     return rel.reshape(shape) * magnitudes + (n * float(np.finfo(dtype).tiny)).reshape(shape)
