@@ -53,8 +53,10 @@ def _fma_burst(lanes: int):
     def burst(typingctx, n):
         def codegen(context, builder, sig, args):
             fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vec, [vec] * 3), f"llvm.fma.v{lanes}f64")
-            a, b = ir.Constant(vec, [0.9999999] * lanes), ir.Constant(vec, [1e-7] * lanes)  # a fixed point near 1
-            accs = [cgutils.alloca_once_value(builder, ir.Constant(vec, [1.0 + 1e-3 * k] * lanes)) for k in range(CHAINS)]
+            # x -> ax + b drifts towards 1 without reaching it (a chain starting at 1.0, a fixed point, LLVM folds)
+            a, b = ir.Constant(vec, [0.9999999] * lanes), ir.Constant(vec, [1e-7] * lanes)
+            starts = [ir.Constant(vec, [1.0 + 1e-3 * (k + 1)] * lanes) for k in range(CHAINS)]
+            accs = [cgutils.alloca_once_value(builder, x0) for x0 in starts]
             with cgutils.for_range(builder, args[0]):
                 for acc in accs:
                     builder.store(builder.call(fma, [builder.load(acc), a, b]), acc)
