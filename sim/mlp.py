@@ -10,8 +10,9 @@ dim = n_hidden·(n_in + 1) + n_out·(n_hidden + 1).  A data row is [x_0 … x_{n
 class label y stored as a float (0.0 … n_out − 1).
 
 - ``mlp_kernels(shape)``: per-example ``loss(θ, row)`` and ``grad(θ, row, out)`` (adds ∇ℓ to ``out``)
-  as lazy ``njit`` closures over the layer sizes, built once per shape; ``FiniteSum`` compiles them
-  with its explicit signatures (the sizes become compile-time constants).  W1 is stored
+  as lazy ``njit(cache=True)`` closures over the layer sizes, built once per shape; ``FiniteSum``
+  compiles them with its explicit signatures (the sizes become compile-time constants); a direct
+  call loads them from Numba's on-disk cache, keyed by the sizes.  W1 is stored
   column-major so the kernels' inner loops (over the hidden units) are contiguous.
 - ``mlp_problem(X, y, shape)``: the ``FiniteSum`` for ``sim.simulate``.
 - NumPy full-batch reference: ``loss``, ``loss_grad``, ``hvp`` (exact Hessian-vector product by
@@ -90,6 +91,46 @@ def _labels(y, n: int, n_out: int) -> np.ndarray:
     return y.astype(np.int64)
 
 
+@njit(inline="always")
+def _forward(theta, row, hid, z, A, H, O):
+    """hid ← h, z ← e^{z − max z}; returns (max z, Σ e^{z − max z}, z_y, h) with h = H at run time
+    (read from θ's length, so the loops have a runtime trip count for the vectoriser).  Inlined into
+    ``mlp_kernels``' closures, where A, H, O are compile-time constants."""
+    I1 = H * A
+    I2 = I1 + H
+    I3 = I2 + O * H
+    h = (theta.shape[0] - O) // (A + 1 + O)  # dim = H·(A + 1 + O) + O
+    for j in range(h):
+        hid[j] = theta[I1 + j]
+    k = 0
+    while k + 8 <= A:  # eight inputs per pass: hid[j] is loaded and stored once per eight terms
+        x0, x1, x2, x3 = row[k], row[k + 1], row[k + 2], row[k + 3]
+        x4, x5, x6, x7 = row[k + 4], row[k + 5], row[k + 6], row[k + 7]
+        w = k * H
+        for j in range(h):
+            a = (((hid[j] + theta[w + j] * x0) + theta[w + H + j] * x1) + theta[w + 2 * H + j] * x2) + theta[w + 3 * H + j] * x3
+            hid[j] = (((a + theta[w + 4 * H + j] * x4) + theta[w + 5 * H + j] * x5) + theta[w + 6 * H + j] * x6) + theta[w + 7 * H + j] * x7
+        k += 8
+    while k < A:
+        xk = row[k]
+        for j in range(h):
+            hid[j] += theta[k * H + j] * xk
+        k += 1
+    tanh_inplace(hid, h)
+    for c in range(O):
+        z[c] = theta[I3 + c]
+    for j in range(h):
+        hj = hid[j]
+        for c in range(O):
+            z[c] += theta[I2 + c * H + j] * hj
+    zmax = -np.inf
+    for c in range(O):
+        if z[c] > zmax:
+            zmax = z[c]
+    zy = z[int(row[A])]
+    return zmax, exp_shifted_inplace(z, O, zmax), zy, h
+
+
 @lru_cache(maxsize=None)
 def mlp_kernels(shape: MLPShape):
     """Per-example (loss, grad) for ``FiniteSum``: ``loss(θ, row)`` = ℓ, ``grad(θ, row, out)``: out += ∇ℓ.
@@ -100,58 +141,27 @@ def mlp_kernels(shape: MLPShape):
     W1ᵀ layout, independent accumulators), which the loop vectoriser turns into SIMD without
     reordering any sum.  tanh and the softmax's exp are ``sim.mlp_math``'s (vectorisable, ≤ 2 ulp);
     the softmax is shifted by max z (no overflow).  Work arrays live on the stack (no allocation).
+
+    The closures capture nothing but the three layer sizes (ints; ``_forward`` is module-level), so
+    Numba's on-disk cache (``cache=True``) keys each shape's compiled code by those values: a
+    direct call (the C6 checks) loads it in a new process instead of compiling it (about 2 s).
     """
     A, H, O = shape.n_in, shape.n_hidden, shape.n_out
-    I1 = H * A
-    I2 = I1 + H
-    I3 = I2 + O * H
-    STRIDE = A + 1 + O  # dim = H·STRIDE + O
-
-    def _forward(theta, row, hid, z):
-        """hid ← h, z ← e^{z − max z}; returns (max z, Σ e^{z − max z}, z_y, h) with h = H at run time
-        (read from θ's length, so the loops have a runtime trip count for the vectoriser)."""
-        h = (theta.shape[0] - O) // STRIDE
-        for j in range(h):
-            hid[j] = theta[I1 + j]
-        k = 0
-        while k + 8 <= A:  # eight inputs per pass: hid[j] is loaded and stored once per eight terms
-            x0, x1, x2, x3 = row[k], row[k + 1], row[k + 2], row[k + 3]
-            x4, x5, x6, x7 = row[k + 4], row[k + 5], row[k + 6], row[k + 7]
-            w = k * H
-            for j in range(h):
-                a = (((hid[j] + theta[w + j] * x0) + theta[w + H + j] * x1) + theta[w + 2 * H + j] * x2) + theta[w + 3 * H + j] * x3
-                hid[j] = (((a + theta[w + 4 * H + j] * x4) + theta[w + 5 * H + j] * x5) + theta[w + 6 * H + j] * x6) + theta[w + 7 * H + j] * x7
-            k += 8
-        while k < A:
-            xk = row[k]
-            for j in range(h):
-                hid[j] += theta[k * H + j] * xk
-            k += 1
-        tanh_inplace(hid, h)
-        for c in range(O):
-            z[c] = theta[I3 + c]
-        for j in range(h):
-            hj = hid[j]
-            for c in range(O):
-                z[c] += theta[I2 + c * H + j] * hj
-        zmax = -np.inf
-        for c in range(O):
-            if z[c] > zmax:
-                zmax = z[c]
-        zy = z[int(row[A])]
-        return zmax, exp_shifted_inplace(z, O, zmax), zy, h
 
     def loss(theta, row):
         hid = carray(stack_buffer(H), H)
         z = carray(stack_buffer(O), O)
-        zmax, se, zy, _ = _forward(theta, row, hid, z)
+        zmax, se, zy, _ = _forward(theta, row, hid, z, A, H, O)
         return np.log(se) + zmax - zy
 
     def grad(theta, row, out):
+        I1 = H * A
+        I2 = I1 + H
+        I3 = I2 + O * H
         hid = carray(stack_buffer(H), H)
         z = carray(stack_buffer(O), O)
         d = carray(stack_buffer(H), H)
-        zmax, se, _, h = _forward(theta, row, hid, z)
+        zmax, se, _, h = _forward(theta, row, hid, z, A, H, O)
         for c in range(O):  # z ← δ = dℓ/dz = softmax(z) − e_y
             z[c] = fdiv(z[c], se)
         z[int(row[A])] -= 1.0
@@ -171,10 +181,9 @@ def mlp_kernels(shape: MLPShape):
             for j in range(h):
                 out[k * H + j] += d[j] * xk
 
-    _forward = njit(inline="always")(_forward)
     # lazy dispatchers: FiniteSum compiles their py_func with its explicit signatures; a direct
-    # call (the C6 checks) compiles them for its argument types (they do not run as pure Python)
-    return njit(loss), njit(grad)
+    # call (the C6 checks) compiles them for its argument types, or loads them from the cache
+    return njit(cache=True)(loss), njit(cache=True)(grad)
 
 
 def mlp_problem(X, y, shape: MLPShape):
