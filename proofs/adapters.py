@@ -11,6 +11,7 @@ import copy
 import inspect
 import os
 import sys
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -99,7 +100,54 @@ def torch(optim_cls, *, dtype=np.float64, roundtrip: bool = False, grad_scaler: 
                     + (" [GradScaler]" if grad_scaler else ""))
     factory.dtype = dtype
     factory.skips_overflow = grad_scaler
+    if _batchable(optim_cls) and not (roundtrip or grad_scaler):
+        factory.run_batch = partial(_run_batch, optim_cls, dtype, hyperparameters)
     return factory
+
+
+def _batchable(optim_cls) -> bool:
+    """torch.optim's own classes: their ``step`` loops over the param groups, running the same
+    functional on each group's tensors and keeping state per parameter, so one group per scenario
+    computes every scenario with exactly the kernel calls of an optimizer of its own.  (Any other
+    class -- a subclass elsewhere, a fault -- runs one optimizer per scenario; a GradScaler skips
+    steps for all groups at once, so it does too, as does the round trip.)"""
+    return (getattr(optim_cls, "__module__", None) or "").startswith("torch.optim.")
+
+
+def _run_batch(optim_cls, dtype, hyper: dict, batch, scribble: bool) -> np.ndarray | None:
+    """The parameters after every step of every scenario of ``batch`` (``strategies.ScenarioBatch``),
+    (T, N) float64 (``runner.passes_all``): one optimizer with one param group per scenario, its lr set
+    per step, every parameter a view of one flat array that torch updates in place, gradients views of
+    a fresh array per step (overwritten with ``SCRIBBLE`` afterwards when ``scribble``), as
+    ``_TorchStep`` hands them over.  None -- "cannot tell" -- when anything raises, a gradient is
+    written into, or a parameter's storage moves."""
+    import torch as _t
+
+    from optproof.proofs.conformance.runner import SCRIBBLE
+
+    if batch.params.dtype != dtype:
+        return None
+    flat = batch.params.copy()
+    tensors = [_t.nn.Parameter(_t.from_numpy(flat[a:z].reshape(shape))) for a, z, shape in batch.slices]
+    where = [p.data_ptr() for p in tensors]
+    out = np.empty(batch.grads.shape)
+    try:
+        opt = optim_cls([{"params": [tensors[k] for k in ks]} for ks in batch.groups], lr=1.0, **hyper)
+        for t, (lrs, row, present) in enumerate(zip(batch.lrs, batch.grads, batch.present)):
+            for group, lr in zip(opt.param_groups, lrs.tolist()):
+                group["lr"] = lr
+            grads = row.copy()
+            for p, (a, z, shape), has in zip(tensors, batch.slices, present.tolist()):
+                p.grad = _t.from_numpy(grads[a:z].reshape(shape)) if has else None
+            opt.step()
+            if grads.tobytes() != row.tobytes() or [p.data_ptr() for p in tensors] != where:
+                return None
+            out[t] = flat
+            if scribble:
+                grads[...] = SCRIBBLE
+    except Exception:  # noqa: BLE001 - not a verdict: the caller runs the scenarios one by one
+        return None
+    return out
 
 
 class _TorchStep:

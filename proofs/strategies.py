@@ -19,6 +19,8 @@ steps have no gradient.  Hypothesis prefers short runs when it shrinks (the firs
 Speed (issue 14, item 3): the strategy objects drawn inside the composites are built once per
 argument tuple (``functools.lru_cache``) instead of once per draw, so Hypothesis validates each of
 them once.  The choices drawn -- and so every scenario of a seed -- are the same as without the cache.
+``stack`` lays scenarios side by side (``ScenarioBatch``) for the checker's batched path
+(``runner.passes_all``).
 """
 from __future__ import annotations
 
@@ -31,8 +33,8 @@ from hypothesis.extra import numpy as hnp
 
 from optproof.base.validation import check_int
 
-__all__ = ["Scenario", "OVERFLOWS", "SCALES", "LEARNING_RATES", "SHAPES", "arrays", "parameter_lists",
-           "lr_schedules", "gradient_streams", "scenarios"]
+__all__ = ["Scenario", "ScenarioBatch", "stack", "OVERFLOWS", "SCALES", "LEARNING_RATES", "SHAPES", "arrays",
+           "parameter_lists", "lr_schedules", "gradient_streams", "scenarios"]
 
 #: magnitudes of whole arrays; the first is what shrinking goes to.  Chosen so that no product
 #: of a gradient, an lr (<= 2) and 12 steps of momentum leaves the normal range of float32.
@@ -58,6 +60,57 @@ class Scenario:
         return len(self.lrs)
 
 
+@dataclass(frozen=True)
+class ScenarioBatch:
+    """Scenarios side by side (``stack``): every parameter of every scenario flattened into one
+    vector of ``N`` elements, scenario after scenario, parameter after parameter; ``T`` = the most steps.
+
+    A scenario past its last step has no gradient and keeps its last lr.
+    """
+
+    scenarios: tuple[Scenario, ...]
+    params: np.ndarray  # (N,) initial values, in the scenarios' dtype
+    slices: tuple[tuple[int, int, tuple[int, ...]], ...]  # per parameter: start, stop, shape
+    groups: tuple[tuple[int, ...], ...]  # the parameters (indices into slices) of each scenario
+    grads: np.ndarray  # (T, N), zero where a parameter has no gradient
+    present: np.ndarray  # (T, P) bool: parameter k has a gradient at step t
+    lrs: np.ndarray  # (T, S) float64
+    steps: np.ndarray  # (T, S) bool: step t is one of scenario s's steps
+    owner: np.ndarray  # (N,) the scenario of each element
+    member: np.ndarray  # (N,) the parameter of each element
+
+
+def stack(scenarios) -> ScenarioBatch:
+    """``scenarios`` (a non-empty sequence of ``Scenario``s of one dtype) as one ``ScenarioBatch``."""
+    scenarios = tuple(scenarios)
+    if not scenarios or not all(isinstance(sc, Scenario) for sc in scenarios):
+        raise ValueError("scenarios must be a non-empty sequence of Scenario")
+    params = [p for sc in scenarios for p in sc.params]
+    sizes = np.array([p.size for p in params], dtype=np.intp)
+    stops = np.cumsum(sizes)
+    slices = tuple((int(z - n), int(z), p.shape) for z, n, p in zip(stops, sizes, params))
+    counts = [len(sc.params) for sc in scenarios]
+    firsts = [0] + [int(x) for x in np.cumsum(counts)]
+    n_steps = max(sc.n_steps for sc in scenarios)
+    grads = np.zeros((n_steps, int(stops[-1])), dtype=np.result_type(*params))
+    present = np.zeros((n_steps, len(params)), dtype=bool)
+    lrs = np.empty((n_steps, len(scenarios)))
+    for s, sc in enumerate(scenarios):
+        lrs[:, s] = sc.lrs + sc.lrs[-1:] * (n_steps - sc.n_steps)
+        for t, row in enumerate(sc.grads):
+            for k, g in enumerate(row, start=firsts[s]):
+                if g is not None:
+                    a, z, _ = slices[k]
+                    grads[t, a:z] = g.reshape(-1)
+                    present[t, k] = True
+    steps = np.arange(n_steps)[:, None] < np.array([sc.n_steps for sc in scenarios])[None, :]
+    member = np.repeat(np.arange(len(params)), sizes)
+    owner = np.repeat(np.repeat(np.arange(len(scenarios)), counts), sizes)
+    groups = tuple(tuple(range(firsts[s], firsts[s + 1])) for s in range(len(scenarios)))
+    flat = np.concatenate([p.reshape(-1) for p in params])
+    return ScenarioBatch(scenarios, flat, slices, groups, grads, present, lrs, steps, owner, member)
+
+
 def _float_dtype(dtype) -> np.dtype:
     try:
         dt = np.dtype(dtype)
@@ -80,6 +133,9 @@ def arrays(shape: tuple[int, ...], dtype=np.float64) -> st.SearchStrategy[np.nda
     return _arrays(shape, _float_dtype(dtype))
 
 
+#: strategies drawn inside the composites, built once per argument tuple
+_integers = lru_cache(maxsize=None)(st.integers)
+_sampled = lru_cache(maxsize=None)(st.sampled_from)
 _INT = st.integers(-4, 4)  # an entry of an array, a gradient of a long run
 _SCALE = st.sampled_from(SCALES)
 
@@ -198,41 +254,60 @@ def scenarios(dtype=np.float64, max_steps: int = 8, max_params: int = 3,
 OVERFLOWS = (np.inf, -np.inf, np.nan)
 
 
+_OVERFLOW = st.sampled_from(OVERFLOWS)
+
+
+@lru_cache(maxsize=None)
+def _overflow_steps(n_steps: int) -> st.SearchStrategy[list[int]]:
+    at = st.one_of(st.just(0), st.integers(0, n_steps - 1))  # a skipped *first* step is a case of its own
+    return st.lists(at, max_size=2)
+
+
 @st.composite
 def _with_overflow(draw, base) -> Scenario:
     """``base`` with an inf/-inf/NaN written into one element of a gradient at up to 2 drawn steps."""
     sc = draw(base)
     grads = [list(row) for row in sc.grads]
-    at = st.one_of(st.just(0), st.integers(0, sc.n_steps - 1))  # a skipped *first* step is a case of its own
-    for t in sorted(set(draw(st.lists(at, max_size=2)))):
+    for t in sorted(set(draw(_overflow_steps(sc.n_steps)))):
         present = [i for i, g in enumerate(grads[t]) if g is not None and g.size]
         if present:
-            i = draw(st.sampled_from(present))
+            i = draw(_sampled(tuple(present)))
             g = grads[t][i].copy()
-            g.reshape(-1)[draw(st.integers(0, g.size - 1))] = draw(st.sampled_from(OVERFLOWS))
+            g.reshape(-1)[draw(_integers(0, g.size - 1))] = draw(_OVERFLOW)
             grads[t][i] = g
     return Scenario(sc.params, sc.lrs, tuple(tuple(row) for row in grads))
+
+
+@lru_cache(maxsize=None)
+def _gap_lists(n_steps: int, n_params: int) -> st.SearchStrategy[list[tuple[int, int]]]:
+    return st.lists(st.tuples(_integers(0, n_steps - 1), _integers(0, n_params - 1)), max_size=3)
 
 
 @st.composite
 def _long_scenarios(draw, dtype, min_steps: int, max_steps: int, max_params: int, allow_missing: bool) -> Scenario:
     shapes = draw(_shape_lists(LONG_SHAPES, max_params))
     params = [draw(_int_arrays(shape)).astype(dtype) for shape in shapes]
-    n_steps = draw(st.integers(min_steps, max_steps))
-    rng = np.random.default_rng(draw(st.integers(0, 2 ** 16)))
+    n_steps = draw(_integers(min_steps, max_steps))
+    rng = np.random.default_rng(draw(_integers(0, 2 ** 16)))
     values = [rng.integers(-4, 5, size=(n_steps,) + shape).astype(dtype) for shape in shapes]
-    gap = st.tuples(st.integers(0, n_steps - 1), st.integers(0, len(shapes) - 1))
-    gaps = set(draw(st.lists(gap, max_size=3))) if allow_missing else set()
+    gaps = set(draw(_gap_lists(n_steps, len(shapes)))) if allow_missing else set()
     grads = tuple(tuple(None if (t, i) in gaps else np.array(values[i][t]) for i in range(len(shapes)))
                   for t in range(n_steps))
     return Scenario(tuple(params), tuple(_piecewise_lrs(draw, n_steps)), grads)
 
 
+_LONG_LR = st.sampled_from(LONG_LEARNING_RATES)
+
+
+@lru_cache(maxsize=None)
+def _lr_change_lists(n_steps: int) -> st.SearchStrategy[list[tuple[int, float]]]:
+    return st.lists(st.tuples(_integers(1, n_steps - 1), _LONG_LR), max_size=3)
+
+
 def _piecewise_lrs(draw, n_steps: int) -> list[float]:
     """A constant lr from ``LONG_LEARNING_RATES`` with up to 3 drawn change points."""
-    lrs = [draw(st.sampled_from(LONG_LEARNING_RATES))] * n_steps
-    changes = draw(st.lists(st.tuples(st.integers(1, n_steps - 1), st.sampled_from(LONG_LEARNING_RATES)),
-                            max_size=3))
+    lrs = [draw(_LONG_LR)] * n_steps
+    changes = draw(_lr_change_lists(n_steps))
     for at, lr in sorted(changes):
         lrs[at:] = [lr] * (n_steps - at)
     return lrs
@@ -241,7 +316,7 @@ def _piecewise_lrs(draw, n_steps: int) -> list[float]:
 @st.composite
 def _scenarios(draw, dtype, max_steps: int, max_params: int, allow_missing: bool) -> Scenario:
     params = draw(_parameter_lists(dtype, max_params))
-    n_steps = draw(st.integers(1, max_steps))
+    n_steps = draw(_integers(1, max_steps))
     lrs = draw(_lr_schedules(n_steps))
     grads = draw(_gradient_streams(tuple(p.shape for p in params), n_steps, dtype, allow_missing))
     return Scenario(tuple(params), tuple(lrs), tuple(tuple(row) for row in grads))

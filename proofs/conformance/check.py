@@ -24,7 +24,7 @@ from optproof.proofs.conformance.explain import describe, reduce
 from optproof.proofs.conformance.reference import Reference
 from optproof.proofs.conformance.report import Counterexample
 from optproof.proofs.conformance.tolerance import DTYPES
-from optproof.proofs.conformance.runner import Factory, Failure, check_factory, execute
+from optproof.proofs.conformance.runner import BATCH, Factory, Failure, check_factory, execute, passes_all
 from optproof.proofs.strategies import scenarios
 
 __all__ = ["CheckResult", "check", "assert_conforms", "factory_name", "hypothesis_home", "SHORT_STEPS", "MAX_STEPS"]
@@ -104,6 +104,11 @@ def check(factory: Factory, ref: Reference, max_examples: int = 200, seed: int =
     so a bug that first shows at step 10 or 50 is found); ``overflow=True`` adds steps with inf/NaN
     gradients, which the reference skips (default: ``factory.skips_overflow``, which
     ``adapters.torch(..., grad_scaler=True)`` sets); ``scribble=False`` does not overwrite gradients after a step.
+
+    A factory with ``run_batch`` (a torch.optim class) is first run on all the scenarios of the
+    search at once (``_passes_batched``): when every one passes, that is the verdict the search
+    would reach; otherwise the search runs as for any factory, so a FAIL is found, shrunk and
+    printed exactly as without the batch.
     """
     check_int("max_examples", max_examples, 1)
     check_int("seed", seed, 0)
@@ -122,6 +127,11 @@ def check(factory: Factory, ref: Reference, max_examples: int = 200, seed: int =
     overflow = bool(getattr(factory, "skips_overflow", False)) if overflow is None else overflow
     strategy = scenarios(dtype, short, allow_missing=allow_missing, long_steps=max_steps if max_steps > short else 0,
                          overflow=overflow)
+    base = dict(implementation=factory_name(factory), reference=ref, dtype=dtype.name,
+                max_examples=max_examples, seed=seed)
+    if _batched(factory, dtype, overflow) and _passes_batched(factory, ref, strategy, max_examples, seed, dtype,
+                                                              scribble):
+        return CheckResult(True, **base)  # what the search below concludes when no scenario fails
     failing: list = []  # every failing scenario, for a flaky (non-deterministic) implementation
 
     def fails(sc) -> bool:
@@ -130,8 +140,6 @@ def check(factory: Factory, ref: Reference, max_examples: int = 200, seed: int =
             failing.append(sc)
         return bad
 
-    base = dict(implementation=factory_name(factory), reference=ref, dtype=dtype.name,
-                max_examples=max_examples, seed=seed)
     try:
         with _storage_outside_cwd():
             sc = find(strategy, fails, settings=_settings(max_examples), random=random.Random(seed))
@@ -140,6 +148,40 @@ def check(factory: Factory, ref: Reference, max_examples: int = 200, seed: int =
     except Flaky:  # failed, then passed on the same inputs: report the last failing scenario as such
         sc = failing[-1]
     return CheckResult(False, counterexample=_minimal(factory, ref, sc, dtype, scribble), **base)
+
+
+def _batched(factory: Factory, dtype, overflow: bool) -> bool:
+    """Can the scenarios be run many at a time (``runner.passes_all``)?  A factory with ``run_batch``
+    (``adapters.torch`` of a torch.optim class) in the check's dtype, without inf/NaN steps."""
+    return callable(getattr(factory, "run_batch", None)) and np.dtype(factory.dtype) == dtype and not overflow
+
+
+def _passes_batched(factory: Factory, ref: Reference, strategy, max_examples: int, seed: int, dtype,
+                    scribble: bool) -> bool:
+    """True when every scenario the search would try passes (``runner.passes_all``), False for
+    "not shown" (the search then runs as ever).  The scenarios are drawn by ``find`` with the same
+    settings and seed and a predicate that records them and passes: Hypothesis's choices depend on
+    the predicate only through its outcomes, so while every scenario passes, ``check``'s own search
+    tries exactly these, in this order.  The first ``BATCH`` are run as soon as they are drawn, so
+    that a gross departure ends the drawing there (the predicate then holds; no shrink phase)."""
+    drawn: list = []
+    failed: list = []
+
+    def record(sc) -> bool:
+        if not failed:
+            drawn.append(sc)
+            if len(drawn) == BATCH and not passes_all(factory, ref, drawn, dtype, scribble):
+                failed.append(sc)
+        return bool(failed)
+
+    try:
+        with _storage_outside_cwd():
+            find(strategy, record, settings=settings(_settings(max_examples), phases=(Phase.generate,)),
+                 random=random.Random(seed))
+    except (NoSuchExample, Unsatisfiable):
+        pass
+    rest = drawn[BATCH:] if len(drawn) >= BATCH else drawn
+    return bool(drawn) and not failed and passes_all(factory, ref, rest, dtype, scribble)
 
 
 def _minimal(factory: Factory, ref: Reference, sc, dtype, scribble: bool) -> Counterexample:

@@ -6,11 +6,15 @@ recursion on absolute values, ``mathcore.conventions.MAGNITUDE``) that the toler
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from optproof.base.conventions import MAGNITUDE, Convention, init_state, reference_step
+from optproof.base.conventions import EXACT, MAGNITUDE, Convention, init_state, reference_step
 from optproof.base.validation import check_choice
+
+if TYPE_CHECKING:
+    from optproof.proofs.strategies import ScenarioBatch
 
 __all__ = ["Reference", "Expected"]
 
@@ -109,6 +113,49 @@ class Reference:
             out.magnitudes.append([x.copy() for x in mag])
             out.has_state.append([s is not None for s in state])
         return out
+
+    def run_batch(self, b: ScenarioBatch) -> tuple[np.ndarray, np.ndarray]:
+        """``run`` on every scenario of ``b`` at once: ``(params, magnitudes)``, each (T, N) in float64,
+        row t after step t + 1, bitwise those of ``run`` (the same elementwise IEEE operations, the lr
+        of each element's scenario in place of a scalar); past its last step a scenario stays put."""
+        active = (b.steps & ~_skipped_batch(b))[:, b.owner]
+        if self.missing == "skip":
+            active &= b.present[:, b.member]
+        lr = b.lrs[:, b.owner]
+        g, theta = b.grads.astype(np.float64), b.params.astype(np.float64)
+        with np.errstate(all="ignore"):  # inactive elements compute values that are thrown away
+            return (_recursion(self.convention, theta, g, lr, active, EXACT),
+                    _recursion(self.convention, np.abs(theta), np.abs(g), lr, active, MAGNITUDE))
+
+
+def _skipped_batch(b: ScenarioBatch) -> np.ndarray:
+    """(T, S): is step t of scenario s a skipped step (``_skipped_steps``)?"""
+    skipped = np.zeros(b.steps.shape, dtype=bool)
+    if not np.isfinite(b.grads).all():
+        for s, sc in enumerate(b.scenarios):
+            skipped[:sc.n_steps, s] = _skipped_steps(sc.grads)
+    return skipped
+
+
+def _recursion(conv: Convention, theta: np.ndarray, g: np.ndarray, lr: np.ndarray, active: np.ndarray,
+               ar) -> np.ndarray:
+    """``reference_step`` on every element at once, rows = steps: an element that is not ``active``
+    keeps its value and state; PyTorch's lazy buffer is the first-step formula (``state=None``)
+    until an element's first active step, selected per element with ``np.where`` (exact)."""
+    lazy = conv.family == "pytorch" and bool(conv.momentum)
+    state = np.zeros_like(theta) if lazy else init_state(conv, theta)
+    started = np.zeros(theta.shape, dtype=bool)
+    out = np.empty(g.shape)
+    for t in range(len(g)):
+        new, st = reference_step(conv, theta, state, g[t], lr[t], ar)
+        if lazy:
+            first, st_first = reference_step(conv, theta, None, g[t], lr[t], ar)
+            new, st = np.where(started, new, first), np.where(started, st, st_first)
+            started |= active[t]
+        theta = np.where(active[t], new, theta)
+        state = state if st is None else np.where(active[t], st, state)
+        out[t] = theta
+    return out
 
 
 def _skipped_steps(grads: list[list[np.ndarray | None]]) -> list[bool]:

@@ -20,6 +20,10 @@ per step; the failure reported is the same as checking after every step would re
 step at which anything is wrong, at that step the first check that fails, then the first
 parameter -- since a mismatch at an earlier step wins over any later fault.  An implementation that
 departs keeps running until the end of its block (at most twice the steps up to the fault).
+
+``passes_all`` decides the same checks for many scenarios at once, for a factory that can run them
+together (``run_batch``: ``adapters.torch`` of a torch.optim class, one param group per scenario);
+it only ever says "all pass" or "not shown", never which scenario fails or how (issue 14, item 3).
 """
 from __future__ import annotations
 
@@ -30,14 +34,17 @@ import numpy as np
 
 from optproof.proofs.conformance.reference import Expected, Reference
 from optproof.proofs.conformance.tolerance import tolerances
-from optproof.proofs.strategies import Scenario
+from optproof.proofs.strategies import Scenario, stack
 
-__all__ = ["Factory", "Failure", "execute", "check_factory", "PROTOCOL", "SCRIBBLE", "CHECKPOINTS"]
+__all__ = ["Factory", "Failure", "execute", "passes_all", "check_factory", "PROTOCOL", "SCRIBBLE", "CHECKPOINTS",
+           "BATCH"]
 
 Factory = Callable[[list[np.ndarray]], Callable[[list[np.ndarray | None], float], list[np.ndarray]]]
 SCRIBBLE = -999.0
 #: the values are compared after these steps (and after the last one): blocks of doubling length
 CHECKPOINTS = frozenset(2 ** k for k in range(3, 12))
+#: scenarios per ``passes_all`` batch (sorted by length, so that few sit idle in a batch)
+BATCH = 25
 PROTOCOL = "factory(params: list[np.ndarray]) -> step, step(grads, lr) -> list[np.ndarray]"
 
 
@@ -92,6 +99,27 @@ def execute(factory: Factory, ref: Reference, sc: Scenario, dtype, scribble: boo
                 return mismatch
             checked = t
     return None
+
+
+def passes_all(factory: Factory, ref: Reference, scenarios, dtype, scribble: bool = True) -> bool:
+    """True when ``execute`` finds no failure in any of ``scenarios`` -- decided for ``BATCH``
+    scenarios at a time by ``factory.run_batch(batch, scribble)`` (the actual parameters after every
+    step, (T, N), or None when it cannot tell: checks 1 and 2 are its own) and ``ref.run_batch``.
+
+    Check 3 is the same comparison as ``execute``'s: every step of every scenario, the same
+    tolerances.  False means "not shown", never a verdict: the caller runs ``execute`` per scenario.
+    """
+    order = sorted(scenarios, key=lambda sc: sc.n_steps)
+    for k in range(0, len(order), BATCH):
+        batch = stack(order[k:k + BATCH])
+        actual = factory.run_batch(batch, scribble)
+        if actual is None:
+            return False
+        expected, magnitudes = ref.run_batch(batch)
+        tol = tolerances(magnitudes, 1, dtype)
+        if np.any(~(np.abs(actual - expected) <= tol) & batch.steps[:, batch.owner]):  # NaN counts as bad
+            return False
+    return True
 
 
 def _run_step(step, row, lr: float, sc: Scenario, t: int, history, scribble: bool) -> Failure | None:
