@@ -28,7 +28,7 @@ from optproof.proofs.catalog import KINDS, Claim, CheckRun, Outcome, RunConfig
 from optproof.proofs.progress import Progress
 
 __all__ = ["ClaimResult", "claim_status", "run_claims", "summary_line", "exit_code", "default_workers",
-           "worker_pool", "Task"]
+           "worker_pool", "Task", "one_blas_thread"]
 
 
 def claim_status(statuses: Iterable[str]) -> str:
@@ -70,12 +70,28 @@ def default_workers() -> int:
 _POOL: dict[int, ProcessPoolExecutor] = {}
 
 
+def one_blas_thread():
+    """``threadpoolctl.threadpool_limits(1, user_api="blas")`` over NumPy's and SciPy's OpenBLAS
+    (both loaded first): the checks' linear algebra on one thread, in a worker and in a serial run
+    alike.  A multithreaded LAPACK result can depend on the thread count (C6's 401-point ``eigh``
+    differs in the last bits), so one thread everywhere keeps a parallel run equal to a serial one
+    and to a run on any other machine; and two OpenBLAS threads spin while the other worker holds
+    a core (that ``eigh`` measured 1.8 s instead of 0.015 s)."""
+    import numpy  # noqa: F401
+    import scipy.linalg  # noqa: F401
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1, user_api="blas")
+
+
 def _init_worker() -> None:
-    """Agg figures; one BLAS / OpenMP thread for torch's tiny tensors.  Numba keeps its threads, so a
-    long Monte Carlo kernel (C6 in the default report: about a minute) uses both cores while the
-    other worker is idle (its results do not depend on the thread count)."""
+    """Agg figures; one BLAS / OpenMP thread per worker: the variables reach libraries loaded later
+    (torch's), ``one_blas_thread`` the OpenBLAS already loaded.  Numba keeps its threads, so a long
+    Monte Carlo kernel (C6 in the default report: about a minute) uses both cores while the other
+    worker is idle (its results do not depend on the thread count)."""
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = "1"
+    one_blas_thread()
     import matplotlib
 
     matplotlib.use("Agg")
@@ -194,8 +210,9 @@ def run_claims(claims: Iterable[Claim], cfg: RunConfig, kinds: Iterable[str] = K
     """Run the checks of ``kinds`` of every claim; a check that raises ends in ``error``.
 
     ``workers`` (default ``default_workers()``): processes for the built-in checks; 1 runs serially.
-    The results are the same either way except for the measured ``seconds``; the progress bar
-    advances as checks finish (in parallel, not in catalog order).
+    The results are the same either way except for the measured ``seconds`` (BLAS on one thread
+    in both, ``one_blas_thread``); the progress bar advances as checks finish (in parallel, not in
+    catalog order).
     """
     kinds = tuple(kinds)
     claims = list(claims)
@@ -204,6 +221,13 @@ def run_claims(claims: Iterable[Claim], cfg: RunConfig, kinds: Iterable[str] = K
     workers = default_workers() if workers is None else workers
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be an integer >= 1; got {workers!r}")
+    with one_blas_thread():
+        return _run(claims, cfg, kinds, progress, workers)
+
+
+def _run(claims: list[Claim], cfg: RunConfig, kinds: tuple[str, ...], progress: bool,
+         workers: int) -> list[ClaimResult]:
+    """``run_claims`` on checked arguments: queue the built-in checks, run the rest here, collect."""
     todo = [(c, [k for k in c.checks if k.kind in kinds]) for c in claims]
     tasks = _submit(todo, cfg, workers)
     bar = Progress(sum(len(ks) for _, ks in todo), enabled=progress)

@@ -90,3 +90,18 @@ def test_workers_argument_validated(monkeypatch):
         runner.default_workers()
     monkeypatch.setenv("OPTPROOF_WORKERS", "1")
     assert runner.default_workers() == 1
+
+
+def test_checks_run_on_one_blas_thread_and_the_limit_is_undone():
+    """``run_claims`` runs its checks under ``one_blas_thread`` (workers keep it for good): a LAPACK
+    result may depend on the thread count (C6's ``eigh`` does in the last bits)."""
+    from threadpoolctl import threadpool_info
+
+    def blas_threads():
+        return [d["num_threads"] for d in threadpool_info() if d["user_api"] == "blas"]
+
+    before = blas_threads()
+    with runner.one_blas_thread():
+        inside = blas_threads()
+    assert inside and set(inside) == {1}
+    assert blas_threads() == before
