@@ -125,25 +125,33 @@ def _cmd_report(args) -> int:
     from optproof.proofs.report import write_report
     from optproof.proofs.runner import exit_code, run_claims
 
+    matrix, batches = _start_matrices(args, claims, cfg.seed)
     results = run_claims(claims, cfg, KINDS, progress=not args.no_progress)
-    matrix = None
-    if not args.no_conformance:
-        from optproof.proofs.conformance import conformance_matrix
-
-        if not args.no_progress:
-            print("conformance matrix: installed implementations x conventions ...", file=sys.stderr)
-        matrix = conformance_matrix(max_examples=5 if args.quick else 100, seed=cfg.seed)
-    batches = None
-    if not args.no_batch_checker and {"C1", "C4", "C5"} & {c.id for c in claims}:  # shown in those sections only
-        from optproof.proofs.batches.matrix import batch_matrix
-
-        if not args.no_progress:
-            print("batch checker matrix: torch's samplers and the loader/accumulator catalogue ...", file=sys.stderr)
-        batches = batch_matrix(quick=args.quick, max_examples=10 if args.quick else None, seed=cfg.seed)
+    matrix, batches = matrix and matrix(), batches and batches()
     write_report(results, cfg, out, matrix, batches)
     print(_table(results, KINDS))
     print(f"report: {out / 'index.html'}  data: {out / 'results.json'}")
     return exit_code(results)
+
+
+def _start_matrices(args, claims, seed: int):
+    """The report's two matrices, queued on the worker pool before the claims' checks so that they
+    overlap them (``start_conformance_matrix`` / ``start_batch_matrix``); each is the function
+    that waits for its result, or None when not wanted.  The batch matrix is shown in the C1, C4
+    and C5 sections only, so it runs only when one of them is selected."""
+    matrix = batches = None
+    say = (lambda msg: None) if args.no_progress else (lambda msg: print(msg, file=sys.stderr))
+    if not args.no_conformance:
+        from optproof.proofs.conformance.matrix import start_conformance_matrix
+
+        say("conformance matrix: installed implementations x conventions, beside the claims ...")
+        matrix = start_conformance_matrix(max_examples=5 if args.quick else 100, seed=seed)
+    if not args.no_batch_checker and {"C1", "C4", "C5"} & {c.id for c in claims}:
+        from optproof.proofs.batches.matrix import start_batch_matrix
+
+        say("batch checker matrix: torch's samplers and the loader/accumulator catalogue, beside the claims ...")
+        batches = start_batch_matrix(quick=args.quick, max_examples=10 if args.quick else None, seed=seed)
+    return matrix, batches
 
 
 def _seed(args) -> int:
