@@ -165,20 +165,36 @@ def _import_checker():
 
 
 @contextmanager
-def _frozen_heap():
-    """While the search runs, the objects alive at its start (the imported modules: torch,
-    Hypothesis, ...) sit in the collector's permanent generation (``gc.freeze``): no full
-    collection walks them again, nor the ``gc.collect()`` Hypothesis runs when it first registers
-    its PRNG (~0.3 s of CPU with torch loaded).  ``gc.unfreeze`` afterwards, so that ``main`` leaves
-    a calling process as it was; a heap someone else froze is left alone."""
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
+def _collector():
+    """The cyclic garbage collector during a command; yields ``loaded``, to be called once loading is done.
+
+    While the command loads -- ``import torch``, the first optimizer (which imports ``torch._dynamo``
+    and SymPy), Hypothesis, the checker: ~460k objects -- the collector is paused: Python's full
+    collections would walk that growing heap again and again (~0.3 s of CPU on this machine) and
+    find little to free.  ``loaded()`` then moves everything alive into the permanent generation
+    (``gc.freeze``, before collection resumes, so no collection walks it, nor the ``gc.collect()``
+    Hypothesis runs when it first registers its PRNG) and resumes collection for the search.  At
+    the end ``gc.unfreeze``, so that ``main`` leaves a calling process as it was; a collector the
+    caller disabled stays disabled, and a heap someone else froze is left alone.
+    """
+    enabled, freeze = gc.isenabled(), not gc.get_freeze_count()
+    loading = [True]
+
+    def loaded() -> None:
+        if loading:
+            loading.clear()
+            if freeze:
+                gc.freeze()
+            if enabled:
+                gc.enable()
+
+    gc.disable()
     try:
-        yield
+        yield loaded
     finally:
-        gc.unfreeze()
+        loaded()
+        if freeze:
+            gc.unfreeze()
 
 
 def run(args) -> int:
@@ -187,24 +203,22 @@ def run(args) -> int:
     Every usage error -- bad target, option or flag, a factory that is not usable -- is found
     before the search and exits 2 with ``optproof: error: ...``; a disagreement exits 1.
     """
-    check, identify, check_factory = _import_checker()
-    try:
-        factory, kind = build_factory(args)
-        dtype = getattr(factory, "dtype", None) or "float64"
-        if args.conformance_command == "identify":
-            check_factory(factory, dtype)  # builds one optimizer: what that imports is loaded before the freeze
-            with _frozen_heap():
-                found = identify(factory, args.max_examples, args.seed, max_steps=args.max_steps)  # probes first
-            print(found)
-            return 0 if found else 1
-        ref = _reference(args, kind)
-        check_factory(factory, dtype)
-    except (ValueError, TypeError) as exc:
-        return _usage_error(exc)
-    with _frozen_heap():
-        result = check(factory, ref, args.max_examples, args.seed, max_steps=args.max_steps)
+    with _collector() as loaded:
+        check, identify, check_factory = _import_checker()
+        try:
+            factory, kind = build_factory(args)
+            ref = None if args.conformance_command == "identify" else _reference(args, kind)
+            # builds one optimizer: what that imports is loaded before the freeze
+            check_factory(factory, getattr(factory, "dtype", None) or "float64")
+        except (ValueError, TypeError) as exc:
+            return _usage_error(exc)
+        loaded()
+        if ref is None:
+            result = identify(factory, args.max_examples, args.seed, max_steps=args.max_steps)  # probes first
+        else:
+            result = check(factory, ref, args.max_examples, args.seed, max_steps=args.max_steps)
     print(result)
-    return 0 if result.ok else 1
+    return 0 if result else 1  # a CheckResult is true when ok, an Identification when something matches
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,3 +26,23 @@ def test_max_steps_flag(capsys):
     assert main(["check", target, "--momentum", "0.9", "--max-examples", "60"]) == 1
     assert "differs first at step 50" in capsys.readouterr().out
     assert main(["check", target, "--max-steps", "0"]) == 2
+
+
+def test_the_command_leaves_the_garbage_collector_as_it_found_it(capsys):
+    """``run`` pauses the collector while it loads and freezes the heap while it searches (speed,
+    issue 14): afterwards both are as before, and a collector the caller disabled stays disabled."""
+    import gc
+
+    argv = ["check", "optproof.proofs.faulty.TorchLikeSGD", "--momentum", "0.9", "--max-examples", "5"]
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert main(argv) == 0
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()
+    try:
+        assert main(argv) == 0
+        assert not gc.isenabled() and gc.get_freeze_count() == 0
+    finally:
+        gc.enable()
+    assert main(["check", "no_such_module.Thing"]) == 2  # a usage error ends the pause too
+    assert gc.isenabled()
+    capsys.readouterr()
