@@ -125,9 +125,10 @@ def _cmd_report(args) -> int:
     from optproof.proofs.report import write_report
     from optproof.proofs.runner import exit_code, run_claims
 
-    matrix, batches = _start_matrices(args, claims, cfg.seed)
-    results = run_claims(claims, cfg, KINDS, progress=not args.no_progress)
-    matrix, batches = matrix and matrix(), batches and batches()
+    started: list = []  # the matrices' result functions, queued behind the claims' checks (else started after)
+    results = run_claims(claims, cfg, KINDS, progress=not args.no_progress,
+                         beside=lambda: started.extend(_start_matrices(args, claims, cfg.seed)))
+    matrix, batches = (get and get() for get in started or _start_matrices(args, claims, cfg.seed))
     write_report(results, cfg, out, matrix, batches)
     print(_table(results, KINDS))
     print(f"report: {out / 'index.html'}  data: {out / 'results.json'}")
@@ -135,7 +136,7 @@ def _cmd_report(args) -> int:
 
 
 def _start_matrices(args, claims, seed: int):
-    """The report's two matrices, queued on the worker pool before the claims' checks so that they
+    """The report's two matrices, queued on the worker pool behind the claims' checks so that they
     overlap them (``start_conformance_matrix`` / ``start_batch_matrix``); each is the function
     that waits for its result, or None when not wanted.  The batch matrix is shown in the C1, C4
     and C5 sections only, so it runs only when one of them is selected."""

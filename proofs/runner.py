@@ -222,13 +222,16 @@ def _collect(task: Task, keys: list[Key], todo, cfg: RunConfig) -> dict[Key, Che
 
 
 def run_claims(claims: Iterable[Claim], cfg: RunConfig, kinds: Iterable[str] = KINDS,
-               progress: bool = False, workers: int | None = None) -> list[ClaimResult]:
+               progress: bool = False, workers: int | None = None,
+               beside: Callable[[], Any] | None = None) -> list[ClaimResult]:
     """Run the checks of ``kinds`` of every claim; a check that raises ends in ``error``.
 
     ``workers`` (default ``default_workers()``): processes for the built-in checks; 1 runs serially.
     The results are the same either way except for the measured ``seconds`` (BLAS on one thread
     in both, ``one_blas_thread``); the progress bar advances as checks finish (in parallel, not in
-    catalog order).
+    catalog order).  ``beside``, when given, is called once the checks are queued: the report
+    queues its matrices there, behind the claims' long chains, so their many short rows fill the
+    workers' last gaps (the pool takes tasks in the order they were queued).
     """
     kinds = tuple(kinds)
     claims = list(claims)
@@ -237,15 +240,19 @@ def run_claims(claims: Iterable[Claim], cfg: RunConfig, kinds: Iterable[str] = K
     workers = default_workers() if workers is None else workers
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be an integer >= 1; got {workers!r}")
+    if beside is not None and not callable(beside):
+        raise TypeError(f"beside must be callable or None; got {type(beside).__name__}")
     with one_blas_thread():
-        return _run(claims, cfg, kinds, progress, workers)
+        return _run(claims, cfg, kinds, progress, workers, beside)
 
 
 def _run(claims: list[Claim], cfg: RunConfig, kinds: tuple[str, ...], progress: bool,
-         workers: int) -> list[ClaimResult]:
+         workers: int, beside: Callable[[], Any] | None) -> list[ClaimResult]:
     """``run_claims`` on checked arguments: queue the built-in checks, run the rest here, collect."""
     todo = [(c, [k for k in c.checks if k.kind in kinds]) for c in claims]
     tasks = _submit(todo, cfg, workers)
+    if beside is not None:
+        beside()
     bar = Progress(sum(len(ks) for _, ks in todo), enabled=progress)
     runs: dict[Key, CheckRun] = {}
 

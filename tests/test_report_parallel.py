@@ -105,3 +105,12 @@ def test_checks_run_on_one_blas_thread_and_the_limit_is_undone():
         inside = blas_threads()
     assert inside and set(inside) == {1}
     assert blas_threads() == before
+
+
+def test_beside_is_called_once_and_must_be_callable():
+    """``beside`` (the report queues its matrices there) runs once; its result does not change the claims'."""
+    calls: list = []
+    res = runner.run_claims(CLAIMS[:1], RunConfig(quick=True), ("exact",), workers=1, beside=lambda: calls.append(1))
+    assert calls == [1] and [r.status for r in res] == ["pass"]
+    with pytest.raises(TypeError, match="beside must be callable"):
+        runner.run_claims(CLAIMS[:1], RunConfig(quick=True), ("exact",), workers=1, beside=3)
