@@ -31,7 +31,7 @@ from numba import carray, njit
 
 from optproof.base.validation import check_array, check_int
 from .mlp_math import exp_shifted_inplace, fdiv, stack_buffer, tanh_inplace
-from .problems import FiniteSum
+from .problems import GRAD_SIG, LOSS_SIG, FiniteSum
 
 __all__ = ["MLPShape", "mlp_kernels", "mlp_problem", "init_params", "unpack", "loss", "loss_grad", "hvp",
            "predict", "accuracy", "data_rows"]
@@ -181,9 +181,13 @@ def mlp_kernels(shape: MLPShape):
             for j in range(h):
                 out[k * H + j] += d[j] * xk
 
-    # lazy dispatchers: FiniteSum compiles their py_func with its explicit signatures; a direct
-    # call (the C6 checks) compiles them for its argument types, or loads them from the cache
-    return njit(cache=True)(loss), njit(cache=True)(grad)
+    # compiled for FiniteSum's signatures (loaded from Numba's disk cache after the first process),
+    # which ``problems.compiled`` then uses as they are; a direct call with other argument types
+    # compiles (or loads) its own overload
+    loss_d, grad_d = njit(cache=True)(loss), njit(cache=True)(grad)
+    loss_d.compile(LOSS_SIG)
+    grad_d.compile(GRAD_SIG)
+    return loss_d, grad_d
 
 
 def mlp_problem(X, y, shape: MLPShape):

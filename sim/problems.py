@@ -80,7 +80,13 @@ class Packed:
 
 
 def _compiled(f: Callable, sig) -> Any:
-    """``f`` compiled with the explicit signature ``sig``, once per Python function (cached)."""
+    """``f`` compiled with the explicit signature ``sig``, once per Python function (cached).
+
+    A Numba dispatcher that already holds exactly that one overload (e.g. ``njit(cache=True)(f)``
+    followed by ``.compile(sig)``, loaded from Numba's disk cache) is used as it is, so it is not
+    compiled again in every process."""
+    if getattr(f, "overloads", None) is not None and list(f.overloads) == [tuple(sig.args)]:
+        return f
     py = getattr(f, "py_func", f)
     key = (py, str(sig))
     if key not in _COMPILED:
