@@ -125,10 +125,10 @@ def _cmd_report(args) -> int:
     from optproof.proofs.report import write_report
     from optproof.proofs.runner import exit_code, run_claims
 
-    started: list = []  # the matrices' result functions, queued behind the claims' checks (else started after)
+    started: list = []  # the matrices' result functions, queued behind the claims' checks
     results = run_claims(claims, cfg, KINDS, progress=not args.no_progress,
                          beside=lambda: started.extend(_start_matrices(args, claims, cfg.seed)))
-    matrix, batches = (get and get() for get in started or _start_matrices(args, claims, cfg.seed))
+    matrix, batches = (get and get() for get in started)
     write_report(results, cfg, out, matrix, batches)
     print(_table(results, KINDS))
     print(f"report: {out / 'index.html'}  data: {out / 'results.json'}")

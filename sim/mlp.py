@@ -10,9 +10,9 @@ dim = n_hidden·(n_in + 1) + n_out·(n_hidden + 1).  A data row is [x_0 … x_{n
 class label y stored as a float (0.0 … n_out − 1).
 
 - ``mlp_kernels(shape)``: per-example ``loss(θ, row)`` and ``grad(θ, row, out)`` (adds ∇ℓ to ``out``)
-  as lazy ``njit(cache=True)`` closures over the layer sizes, built once per shape; ``FiniteSum``
-  compiles them with its explicit signatures (the sizes become compile-time constants); a direct
-  call loads them from Numba's on-disk cache, keyed by the sizes.  W1 is stored
+  as ``njit(cache=True)`` closures over the layer sizes (compile-time constants), built once per
+  shape and compiled for ``FiniteSum``'s signatures, which ``problems.compiled`` uses as they are;
+  a new process loads them from Numba's on-disk cache, keyed by the sizes.  W1 is stored
   column-major so the kernels' inner loops (over the hidden units) are contiguous.
 - ``mlp_problem(X, y, shape)``: the ``FiniteSum`` for ``sim.simulate``.
 - NumPy full-batch reference: ``loss``, ``loss_grad``, ``hvp`` (exact Hessian-vector product by
@@ -135,7 +135,7 @@ def _forward(theta, row, hid, z, A, H, O):
 def mlp_kernels(shape: MLPShape):
     """Per-example (loss, grad) for ``FiniteSum``: ``loss(θ, row)`` = ℓ, ``grad(θ, row, out)``: out += ∇ℓ.
 
-    Built once per shape (cached, so ``FiniteSum`` compiles them once per process).  Every sum runs
+    Built once per shape (cached) and loaded from disk in a new process (see below).  Every sum runs
     in index order: a_j = (b1_j + W1_j0 x_0) + W1_j1 x_1 + …, z_c = b2_c + Σ_j W2_cj h_j,
     s_j = Σ_c W2_cj δ_c; the loops are ordered so the innermost one runs over j (contiguous in the
     W1ᵀ layout, independent accumulators), which the loop vectoriser turns into SIMD without
